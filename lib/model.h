@@ -1,0 +1,37 @@
+/* model.h - the statistical plausibility model shared by detection, repair and resync.
+ * One set of read-only generated tables (lib/tables/model_*.c, made by tools/tablegen_model.py
+ * from Debian-packaged data) answers "how likely is this text?" for Chinese (Simplified and
+ * Traditional, scored through a Traditional-to-Simplified map), Japanese, Korean and the
+ * Latin, Cyrillic and Greek scripts. Thread-safe: no state besides the const tables.
+ * Internal to libtextfix. */
+#ifndef TF_MODEL_H
+#define TF_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Total natural-log probability of the UTF-8 text s[0..len): higher is more plausible.
+ * Every character pays its own cost (a decoding with fewer characters is not favoured for
+ * that alone only if its characters are likely), so the scores of two candidate decodings
+ * of the same bytes can be compared directly: score(a) - score(b) is a log-likelihood ratio.
+ * Invalid UTF-8, U+FFFD, C1 controls and unassigned/private-use code points score very low.
+ * If nchars is not NULL it receives the number of code points scored. */
+double tf__model_score(const char *s, size_t len, size_t *nchars);
+
+/* Log-probability of code point cp following prev (prev 0 = start of text). The building
+ * block of tf__model_score, for stages that search over candidates character by character. */
+double tf__model_bigram(uint32_t prev, uint32_t cp);
+
+/* ftfy-style badness: the number of character pairs in s that are typical of mojibake and
+ * rare in real text (such as 'Ã' followed by a C1 control or a symbol). 0 for clean text. */
+int tf__model_badness(const char *s, size_t len);
+
+/* The Simplified form of a Traditional Han character (from OpenCC's TSCharacters), or cp
+ * itself when it has none. */
+uint32_t tf__model_t2s(uint32_t cp);
+
+/* 1 if cp is a Han character used only in Simplified text, 2 if only in Traditional text,
+ * 0 otherwise (shared, or not Han). */
+int tf__model_han_script(uint32_t cp);
+
+#endif
