@@ -201,6 +201,22 @@ typedef enum {
 TF_API int tf_fix_stream(tf_ctx *ctx, tf_out_buffer *out, tf_in_buffer *in,
                          tf_directive directive, size_t *pending);
 
+/* ---- Detection alone ----------------------------------------------------------------- */
+
+typedef struct {
+    const char *encoding; /* canonical iconv name, e.g. "GB18030", "UTF-8"; static */
+    const char *source;   /* "bom", "declared", "forced", "utf-8", "detected", "binary", "empty" */
+    double confidence;    /* 0..1 */
+    int binary;           /* 1 when the bytes look like a binary file, not text */
+} tf_detection;
+
+/* Says which encoding the decoder would use for input starting with src[0..size), exactly
+ * as tf_fix() decides it (the context's forced encoding included). is_complete says whether
+ * src is the whole input (a truncated character at its end is then damage, not a cut).
+ * Only the first 64 KiB are looked at. Returns TF_OK or TF_E_INVALID_ARGUMENT. */
+TF_API int tf_detect(tf_ctx *ctx, const void *src, size_t size, int is_complete,
+                     tf_detection *result);
+
 /* ---- Report -------------------------------------------------------------------------- */
 
 /* One change the library made (or, for lost text, found and could not undo). Offsets are

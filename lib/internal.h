@@ -37,6 +37,7 @@ struct tf_ctx {
     int keep_controls;
     char forced_encoding[64];
     const tf__zh_conv *zh;
+    struct tf__repair_state *repair; /* repair.c: iconv handles, made on first use */
 
     /* stream state */
     int in_stream;
@@ -48,12 +49,16 @@ struct tf_ctx {
     tf__buf zh_carry;    /* text the conversion stage holds for phrase context */
     tf__pos pos[8];      /* per stage, indexed by the stage's bit number */
     int cr_pending;      /* newline stage: last segment ended in CR */
+    int dec_done;        /* the whole input has been decoded and cut (after TF_END) */
 
     /* report */
     tf_report_totals totals;
     char encoding_name[64];
-    tf_report_item *items;
+    tf_report_item *items; /* before/after hold offsets + 1 into strings while being built */
     size_t n_items, cap_items;
+    tf_report_item *views; /* the caller's resolved copy, see tf__report_finalize() */
+    size_t n_views, n_views_cap;
+    const char *views_base;
     tf__buf strings; /* storage for the items' strings, as offsets until finalized */
 
     tf__buf detail; /* curl-style detail of the last error */
@@ -81,6 +86,8 @@ typedef struct {
 } tf__change;
 int tf__report_add(tf_ctx *ctx, const tf__change *ch);
 void tf__report_reset(tf_ctx *ctx);
+int tf__report_finalize(tf_ctx *ctx);
+void tf__stream_abandon(tf_ctx *ctx);
 
 static inline int tf__stage_on(const tf_ctx *ctx, tf_stage s) { return (ctx->stages & s) != 0; }
 

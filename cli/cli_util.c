@@ -1,0 +1,111 @@
+/* cli_util.c - JSON Lines report and --explain output for the textfix program. */
+#include "cli_util.h"
+
+#include <string.h>
+
+void cli_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20 || *p == 0x7F)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static void kv_str(FILE *f, const char *key, const char *val, int comma)
+{
+    fprintf(f, "%s\"%s\":", comma ? "," : "", key);
+    cli_json_string(f, val);
+}
+
+static void kv_u64(FILE *f, const char *key, unsigned long long v)
+{
+    fprintf(f, ",\"%s\":%llu", key, v);
+}
+
+void cli_write_item_json(FILE *f, const char *file, const tf_report_item *it)
+{
+    if (!f)
+        return;
+    fputc('{', f);
+    kv_str(f, "file", file, 0);
+    kv_str(f, "stage", tf_stage_name(it->stage), 1);
+    kv_str(f, "rule", it->rule, 1);
+    kv_u64(f, "in_offset", (unsigned long long)it->in_offset);
+    kv_u64(f, "in_length", (unsigned long long)it->in_length);
+    kv_u64(f, "out_offset", (unsigned long long)it->out_offset);
+    kv_u64(f, "out_length", (unsigned long long)it->out_length);
+    kv_str(f, "before", it->before, 1);
+    kv_str(f, "after", it->after, 1);
+    kv_str(f, "why", it->explanation, 1);
+    fprintf(f, ",\"confidence\":%.3f}\n", it->confidence);
+}
+
+void cli_write_summary(FILE *f, const char *file, const tf_report_totals *t, const char *error)
+{
+    if (!f)
+        return;
+    fputc('{', f);
+    kv_str(f, "file", file, 0);
+    fputs(",\"summary\":true", f);
+    kv_str(f, "status", error ? "error" : "ok", 1);
+    if (error)
+        kv_str(f, "error", error, 1);
+    kv_str(f, "encoding", t->encoding, 1);
+    kv_str(f, "encoding_source", t->encoding_source, 1);
+    fprintf(f, ",\"encoding_confidence\":%.3f", t->encoding_confidence);
+    kv_u64(f, "bytes_in", (unsigned long long)t->bytes_in);
+    kv_u64(f, "bytes_out", (unsigned long long)t->bytes_out);
+    kv_u64(f, "changes", (unsigned long long)t->changes);
+    kv_u64(f, "invalid_bytes", (unsigned long long)t->invalid_bytes);
+    kv_u64(f, "removed_controls", (unsigned long long)t->removed_controls);
+    kv_u64(f, "repairs", (unsigned long long)t->repairs);
+    kv_u64(f, "converted", (unsigned long long)t->converted);
+    fprintf(f, ",\"binary\":%s}\n", t->binary ? "true" : "false");
+}
+
+void cli_write_binary_summary(FILE *f, const char *file, unsigned long long bytes_seen)
+{
+    if (!f)
+        return;
+    fputc('{', f);
+    kv_str(f, "file", file, 0);
+    fputs(",\"summary\":true", f);
+    kv_str(f, "status", "skipped", 1);
+    kv_str(f, "error", "binary file passed through unchanged", 1);
+    kv_u64(f, "bytes_seen", bytes_seen);
+    fputs(",\"binary\":true}\n", f);
+}
+
+/* Prints s with control characters made visible, for a one-line explanation. */
+static void visible(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            fprintf(f, "\\x%02X", *p);
+        else
+            fputc(*p, f);
+    }
+}
+
+void cli_explain_item(FILE *f, const char *file, const tf_report_item *it)
+{
+    fprintf(f, "%s:%llu: %s/%s: \"", file, (unsigned long long)it->in_offset,
+            tf_stage_name(it->stage), it->rule);
+    visible(f, it->before);
+    fputs("\" -> \"", f);
+    visible(f, it->after);
+    fprintf(f, "\" (%s; confidence %.2f)\n", it->explanation ? it->explanation : "",
+            it->confidence);
+}

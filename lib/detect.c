@@ -1,0 +1,322 @@
+/* detect.c - choosing the encoding of a stream from its first bytes.
+ *
+ * Order of evidence: a byte-order mark; a binary-file check; valid UTF-8 (legacy text is
+ * almost never valid UTF-8 by accident); a declared charset that decodes cleanly; then every
+ * candidate encoding (ours plus uchardet's guess) decodes the window and the one whose text the
+ * model finds most plausible wins, with each undecodable byte costing a lot but not
+ * everything, so one stray byte cannot flip a GBK page to windows-1252. */
+#include "decode.h"
+#include "model.h"
+
+#include <ctype.h>
+#include <iconv.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <uchardet.h>
+
+/* Only this much of the window is decoded per candidate: enough text to tell encodings apart,
+ * little enough to keep detection cheap for many small files. */
+#define SCORE_WINDOW (24u * 1024u)
+/* The cost of one undecodable sequence, in nats of model log-probability. */
+#define BAD_SEQ_COST 25.0
+
+typedef struct {
+    const char *label;
+    const char *name;
+} label_map;
+
+/* WHATWG Encoding Standard labels, mapped to the superset iconv name browsers decode with. */
+static const label_map LABELS[] = {
+    {"utf-8", "UTF-8"}, {"utf8", "UTF-8"}, {"unicode-1-1-utf-8", "UTF-8"},
+    {"gbk", "GB18030"}, {"gb2312", "GB18030"}, {"gb_2312", "GB18030"}, {"gb_2312-80", "GB18030"},
+    {"gb18030", "GB18030"}, {"x-gbk", "GB18030"}, {"chinese", "GB18030"}, {"csgb2312", "GB18030"},
+    {"iso-ir-58", "GB18030"}, {"cp936", "GB18030"}, {"windows-936", "GB18030"}, {"euc-cn", "GB18030"},
+    {"big5", "BIG5-HKSCS"}, {"big5-hkscs", "BIG5-HKSCS"}, {"cn-big5", "BIG5-HKSCS"},
+    {"x-x-big5", "BIG5-HKSCS"}, {"csbig5", "BIG5-HKSCS"}, {"cp950", "BIG5-HKSCS"},
+    {"shift_jis", "CP932"}, {"shift-jis", "CP932"}, {"sjis", "CP932"}, {"ms_kanji", "CP932"},
+    {"csshiftjis", "CP932"}, {"windows-31j", "CP932"}, {"x-sjis", "CP932"}, {"ms932", "CP932"},
+    {"cp932", "CP932"}, {"euc-jp", "EUC-JP"}, {"x-euc-jp", "EUC-JP"}, {"eucjp", "EUC-JP"},
+    {"euc-kr", "CP949"}, {"ks_c_5601-1987", "CP949"}, {"windows-949", "CP949"}, {"cp949", "CP949"},
+    {"uhc", "CP949"}, {"korean", "CP949"}, {"csksc56011987", "CP949"},
+    {"iso-8859-1", "WINDOWS-1252"}, {"iso8859-1", "WINDOWS-1252"}, {"latin1", "WINDOWS-1252"},
+    {"l1", "WINDOWS-1252"}, {"ascii", "WINDOWS-1252"}, {"us-ascii", "WINDOWS-1252"},
+    {"cp819", "WINDOWS-1252"}, {"iso_8859-1", "WINDOWS-1252"}, {"windows-1252", "WINDOWS-1252"},
+    {"cp1252", "WINDOWS-1252"}, {"x-cp1252", "WINDOWS-1252"},
+    {"windows-1250", "WINDOWS-1250"}, {"cp1250", "WINDOWS-1250"},
+    {"windows-1251", "WINDOWS-1251"}, {"cp1251", "WINDOWS-1251"},
+    {"windows-1253", "WINDOWS-1253"}, {"cp1253", "WINDOWS-1253"},
+    {"windows-1254", "WINDOWS-1254"}, {"cp1254", "WINDOWS-1254"}, {"iso-8859-9", "WINDOWS-1254"},
+    {"latin5", "WINDOWS-1254"}, {"windows-1255", "WINDOWS-1255"}, {"cp1255", "WINDOWS-1255"},
+    {"windows-1256", "WINDOWS-1256"}, {"cp1256", "WINDOWS-1256"},
+    {"windows-1257", "WINDOWS-1257"}, {"cp1257", "WINDOWS-1257"},
+    {"windows-1258", "WINDOWS-1258"}, {"cp1258", "WINDOWS-1258"},
+    {"iso-8859-2", "ISO-8859-2"}, {"latin2", "ISO-8859-2"}, {"iso-8859-3", "ISO-8859-3"},
+    {"iso-8859-4", "ISO-8859-4"}, {"iso-8859-5", "ISO-8859-5"}, {"iso-8859-6", "ISO-8859-6"},
+    {"iso-8859-7", "ISO-8859-7"}, {"greek", "ISO-8859-7"}, {"iso-8859-8", "ISO-8859-8"},
+    {"iso-8859-10", "ISO-8859-10"}, {"iso-8859-13", "ISO-8859-13"}, {"iso-8859-14", "ISO-8859-14"},
+    {"iso-8859-15", "ISO-8859-15"}, {"latin9", "ISO-8859-15"}, {"iso-8859-16", "ISO-8859-16"},
+    {"koi8-r", "KOI8-R"}, {"koi8r", "KOI8-R"}, {"koi8-u", "KOI8-U"}, {"koi8-ru", "KOI8-U"},
+    {"macintosh", "MACINTOSH"}, {"mac", "MACINTOSH"}, {"x-mac-roman", "MACINTOSH"},
+    {"cp437", "CP437"}, {"ibm437", "CP437"},
+    {"utf-16", "UTF-16LE"}, {"utf-16le", "UTF-16LE"}, {"utf-16be", "UTF-16BE"},
+    {"utf-32", "UTF-32LE"}, {"utf-32le", "UTF-32LE"}, {"utf-32be", "UTF-32BE"},
+};
+
+/* The static name for a label in our table, or NULL. */
+static const char *table_name(const char *label)
+{
+    for (size_t i = 0; i < sizeof LABELS / sizeof LABELS[0]; i++)
+        if (!strcasecmp(label, LABELS[i].label))
+            return LABELS[i].name;
+    return NULL;
+}
+
+const char *tf__encoding_canonical(const char *label)
+{
+    if (!label || !*label || strlen(label) > 40)
+        return NULL;
+    const char *name = table_name(label);
+    if (name)
+        return name;
+    /* Any other name iconv knows is accepted as it is (the caller copies it). */
+    iconv_t cd = iconv_open("UTF-8", label);
+    if (cd == (iconv_t)-1)
+        return NULL;
+    iconv_close(cd);
+    return label;
+}
+
+/* ---- Byte-order marks and binary files ----------------------------------------------- */
+
+static int detect_bom(const unsigned char *s, size_t len, tf__detection *det)
+{
+    static const struct { const char *bom; size_t n; const char *enc; } boms[] = {
+        {"\xEF\xBB\xBF", 3, "UTF-8"}, {"\xFF\xFE\x00\x00", 4, "UTF-32LE"},
+        {"\x00\x00\xFE\xFF", 4, "UTF-32BE"}, {"\xFF\xFE", 2, "UTF-16LE"}, {"\xFE\xFF", 2, "UTF-16BE"},
+    };
+    for (size_t i = 0; i < sizeof boms / sizeof boms[0]; i++) {
+        if (len >= boms[i].n && !memcmp(s, boms[i].bom, boms[i].n)) {
+            det->encoding = boms[i].enc;
+            det->source = "bom";
+            det->confidence = 1.0;
+            det->bom_len = boms[i].n;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* UTF-16 without a BOM: text with much ASCII has a zero byte in every other position. */
+static const char *utf16_by_zeros(const unsigned char *s, size_t len)
+{
+    size_t n = len < 4096 ? len & ~(size_t)1 : 4096, even = 0, odd = 0;
+    if (n < 4)
+        return NULL;
+    for (size_t i = 0; i < n; i += 2) {
+        even += s[i] == 0;
+        odd += s[i + 1] == 0;
+    }
+    size_t pairs = n / 2;
+    if (even * 10 > pairs * 3 && odd * 20 < pairs)
+        return "UTF-16BE";
+    if (odd * 10 > pairs * 3 && even * 20 < pairs)
+        return "UTF-16LE";
+    return NULL;
+}
+
+static int is_binary(const unsigned char *s, size_t len)
+{
+    static const struct { const char *magic; size_t n; } magics[] = {
+        {"\x89PNG", 4}, {"GIF8", 4}, {"\xFF\xD8\xFF", 3}, {"PK\x03\x04", 4}, {"\x1F\x8B", 2},
+        {"\x7F" "ELF", 4}, {"%PDF", 4}, {"BZh", 3}, {"\xFD" "7zXZ", 5}, {"\x28\xB5\x2F\xFD", 4},
+        {"Rar!", 4}, {"7z\xBC\xAF", 4}, {"\xCA\xFE\xBA\xBE", 4}, {"OggS", 4}, {"RIFF", 4},
+    };
+    for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+        if (len >= magics[i].n && !memcmp(s, magics[i].magic, magics[i].n))
+            return 1;
+    size_t ctrl = 0, nul = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = s[i];
+        nul += c == 0;
+        ctrl += (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1B &&
+                 c != '\v') || c == 0x7F;
+    }
+    /* A stray NUL or control in a text file is damage to report, not a reason to give up. */
+    return ctrl * 20 > len + 20 || nul * 100 > len + 100;
+}
+
+/* ---- Declared charsets --------------------------------------------------------------- */
+
+/* Finds charset=NAME / encoding="NAME" in the first kilobyte of markup. */
+static const char *declared_charset(const unsigned char *s, size_t len)
+{
+    char buf[48];
+    size_t bufsz = sizeof buf;
+    size_t n = len < 1024 ? len : 1024;
+    static const char *keys[] = {"charset", "encoding"};
+    for (size_t i = 0; i + 8 < n; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            size_t kl = strlen(keys[k]);
+            if (i + kl >= n || strncasecmp((const char *)s + i, keys[k], kl))
+                continue;
+            size_t j = i + kl;
+            while (j < n && s[j] == ' ')
+                j++;
+            if (j >= n || s[j] != '=')
+                continue;
+            j++;
+            while (j < n && (s[j] == ' ' || s[j] == '"' || s[j] == '\''))
+                j++;
+            size_t m = 0;
+            while (j < n && m + 1 < bufsz && (isalnum(s[j]) || s[j] == '-' || s[j] == '_' || s[j] == '.'))
+                buf[m++] = (char)s[j++];
+            buf[m] = 0;
+            if (m > 0 && (k == 0 || memchr(s, '<', n)))
+                return table_name(buf);
+        }
+    }
+    return NULL;
+}
+
+/* ---- Scoring candidates -------------------------------------------------------------- */
+
+static const char *const CANDIDATES[] = {
+    "GB18030", "BIG5-HKSCS", "CP932", "EUC-JP", "CP949", "WINDOWS-1252", "WINDOWS-1250",
+    "WINDOWS-1251", "WINDOWS-1253", "WINDOWS-1254", "WINDOWS-1257", "ISO-8859-2", "KOI8-R",
+    "UTF-16LE", "UTF-16BE",
+};
+
+/* Small priors, in nats: they only break near-ties, in favour of the encodings that are
+ * most common in the text this library is for. UTF-16 without a BOM decodes almost any even
+ * byte string, so it has to earn its place. */
+static double prior(const char *enc)
+{
+    if (!strcmp(enc, "GB18030")) return 2.0;
+    if (!strcmp(enc, "BIG5-HKSCS")) return 1.5;
+    if (!strcmp(enc, "CP932") || !strcmp(enc, "WINDOWS-1252")) return 1.0;
+    if (!strncmp(enc, "UTF-16", 6)) return -12.0;
+    return 0.0;
+}
+
+static double candidate_score(const char *enc, const unsigned char *s, size_t len, int cut,
+                              tf__buf *tmp)
+{
+    tf__buf_clear(tmp);
+    size_t n = len;
+    if (!strncmp(enc, "UTF-16", 6))
+        n &= ~(size_t)1;
+    long bad = tf__decode_all(enc, s, n, tmp);
+    if (bad < 0)
+        return -INFINITY;
+    if (cut && bad > 0)
+        bad--; /* the window may end inside a character */
+    double sc = tf__model_score(tmp->data, tmp->len, NULL);
+    return sc - BAD_SEQ_COST * (double)bad + prior(enc);
+}
+
+/* The end of the scored part of the window: just after an ASCII byte near SCORE_WINDOW, so
+ * that no multibyte character is cut. Sets *cut when no such place was found. */
+static size_t score_len(const unsigned char *s, size_t len, int *cut)
+{
+    *cut = 0;
+    if (len <= SCORE_WINDOW)
+        return len;
+    for (size_t i = SCORE_WINDOW; i > SCORE_WINDOW / 2; i--)
+        if (s[i - 1] < 0x80)
+            return i;
+    *cut = 1;
+    return SCORE_WINDOW;
+}
+
+static const char *uchardet_guess(const unsigned char *s, size_t len)
+{
+    uchardet_t ud = uchardet_new();
+    if (!ud)
+        return NULL;
+    const char *enc = NULL;
+    if (uchardet_handle_data(ud, (const char *)s, len) == 0) {
+        uchardet_data_end(ud);
+        const char *name = uchardet_get_charset(ud);
+        /* Only names from our own table are kept: the string must outlive the handle. */
+        if (name && *name)
+            enc = table_name(name);
+    }
+    uchardet_delete(ud);
+    return enc;
+}
+
+static void choose_by_model(const unsigned char *s, size_t len, const char *declared,
+                            tf__detection *det)
+{
+    int cut;
+    size_t n = score_len(s, len, &cut);
+    tf__buf tmp;
+    tf__buf_init(&tmp, 0);
+    const char *best = "WINDOWS-1252", *guess = uchardet_guess(s, n);
+    double best_sc = -INFINITY, second = -INFINITY;
+    size_t nc = sizeof CANDIDATES / sizeof CANDIDATES[0];
+    for (size_t i = 0; i < nc + 2; i++) {
+        const char *enc = i < nc ? CANDIDATES[i] : i == nc ? declared : guess;
+        if (!enc || (i > nc && enc == declared))
+            continue;
+        double sc = candidate_score(enc, s, n, cut, &tmp);
+        if (i == nc)
+            sc += 5.0; /* a declaration is evidence, though pages do lie */
+        else if (i > nc)
+            sc += 1.0;
+        if (sc > best_sc) {
+            second = best_sc;
+            best_sc = sc;
+            best = enc;
+        } else if (sc > second && strcmp(enc, best) != 0) {
+            second = sc;
+        }
+    }
+    tf__buf_free(&tmp);
+    det->encoding = best;
+    det->source = "detected";
+    det->confidence = isfinite(second) ? 1.0 / (1.0 + exp(second - best_sc)) : 1.0;
+}
+
+void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *det)
+{
+    memset(det, 0, sizeof *det);
+    det->encoding = "UTF-8";
+    det->source = len ? "utf-8" : "empty";
+    det->confidence = 1.0;
+    if (detect_bom(s, len, det))
+        return;
+    const char *u16 = utf16_by_zeros(s, len);
+    if (u16) {
+        det->encoding = u16;
+        det->source = "detected";
+        det->confidence = 0.9;
+        return;
+    }
+    if (is_binary(s, len)) {
+        det->binary = 1;
+        det->source = "binary";
+        return;
+    }
+    size_t valid = tf__utf8_valid_prefix(s, len);
+    if (valid == len || (!final && valid + tf__utf8_incomplete_tail(s, len) == len && valid > 0))
+        return; /* UTF-8 (pure ASCII included) */
+    const char *declared = declared_charset(s, len);
+    if (declared && strcmp(declared, "UTF-8") != 0) {
+        tf__buf tmp;
+        tf__buf_init(&tmp, 0);
+        int cut;
+        size_t n = score_len(s, len, &cut);
+        long bad = tf__decode_all(declared, s, n, &tmp);
+        tf__buf_free(&tmp);
+        if (bad == 0 || (cut && bad == 1)) {
+            det->encoding = declared;
+            det->source = "declared";
+            det->confidence = 0.99;
+            return;
+        }
+    }
+    choose_by_model(s, len, declared, det);
+}

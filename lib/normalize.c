@@ -1,0 +1,122 @@
+/* normalize.c - Unicode normalization (NFC by default, NFKC on request) through utf8proc,
+ * and removal of the C1 control characters that the repair stage did not turn back into text.
+ * Most text is already NFC, so a quick scan decides whether utf8proc needs to run at all. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* Code points that NFC leaves alone whatever surrounds them: they neither decompose nor
+ * combine with a neighbour. A segment made only of these (the usual case for English and CJK
+ * text) skips utf8proc entirely. */
+static int nfc_inert(uint32_t c)
+{
+    if (c < 0x300)
+        return 1;
+    if (c >= 0x4E00 && c <= 0x9FFF)
+        return 1; /* unified ideographs */
+    if (c >= 0x3000 && c <= 0x3098)
+        return c < 0x302A || c > 0x302F; /* CJK punctuation, hiragana; not the tone marks */
+    if (c >= 0x309B && c <= 0x33FF)
+        return 1; /* katakana, bopomofo, compatibility jamo, enclosed CJK */
+    if (c >= 0x3400 && c <= 0x4DBF)
+        return 1;
+    if (c >= 0xAC00 && c <= 0xD7A3)
+        return 1; /* Hangul syllables (a following trailing jamo is caught on its own) */
+    if (c >= 0xFF00 && c <= 0xFFEF)
+        return 1; /* fullwidth and halfwidth forms are NFKC's business, not NFC's */
+    if (c >= 0x2000 && c <= 0x20CF)
+        return 1; /* general punctuation, super/subscripts, currency */
+    if (c >= 0x2190 && c <= 0x2328)
+        return 1;
+    if (c >= 0x232B && c <= 0x2ADB)
+        return 1;
+    return 0;
+}
+
+/* 0 when the segment certainly needs no change, 1 when utf8proc must look. */
+static int needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t c;
+        i += tf__utf8_next(s + i, len - i, &c);
+        if (c >= 0x80 && c <= 0x9F && !ctx->keep_controls)
+            return 1;
+        if (ctx->norm == TF_NORM_NFKC ? c >= 0xA0 : !nfc_inert(c))
+            return 1;
+    }
+    return 0;
+}
+
+static int report_change(tf_ctx *ctx, const char *src, size_t len, const tf__buf *out,
+                         size_t out_start, const tf__pos *pos)
+{
+    tf__change ch = {
+        .stage = TF_STAGE_NORMALIZE, .rule = ctx->norm == TF_NORM_NFKC ? "nfkc" : "nfc",
+        .in_offset = pos->in_base, .in_length = len,
+        .out_offset = pos->out_base + out_start, .out_length = out->len - out_start,
+        .before = src, .before_len = len, .after = out->data + out_start,
+        .after_len = out->len - out_start,
+        .explanation = "Unicode normalization changed this segment", .confidence = 1.0,
+    };
+    return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
+}
+
+/* Copies the segment without its C1 controls. */
+static int strip_c1(tf_ctx *ctx, const unsigned char *s, size_t len, tf__buf *out)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint32_t c;
+        size_t n = tf__utf8_next(s + i, len - i, &c);
+        if (c >= 0x80 && c <= 0x9F && !ctx->keep_controls)
+            ctx->totals.removed_controls++;
+        else if (tf__buf_append(out, s + i, n))
+            return TF_E_NOMEM;
+        i += n;
+    }
+    return 0;
+}
+
+int tf__normalize_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    if (!needs_work(ctx, s, len))
+        return 1; /* unchanged */
+    tf__buf tmp;
+    tf__buf_init(&tmp, 0);
+    if (strip_c1(ctx, s, len, &tmp))
+        return TF_E_NOMEM;
+    size_t out_start = out->len;
+    int rc = 0;
+    if (ctx->norm == TF_NORM_NONE) {
+        rc = tf__buf_append(out, tmp.data ? tmp.data : "", tmp.len) ? TF_E_NOMEM : 0;
+    } else {
+        utf8proc_option_t opt = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+        if (ctx->norm == TF_NORM_NFKC)
+            opt |= UTF8PROC_COMPAT;
+        utf8proc_uint8_t *res = NULL;
+        utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)(tmp.data ? tmp.data : ""),
+                                          (utf8proc_ssize_t)tmp.len, &res, opt);
+        if (n < 0)
+            rc = n == UTF8PROC_ERROR_NOMEM ? TF_E_NOMEM : TF_E_INTERNAL;
+        else if (tf__buf_append(out, res, (size_t)n))
+            rc = TF_E_NOMEM;
+        free(res);
+    }
+    tf__buf_free(&tmp);
+    if (rc)
+        return rc;
+    if (out->len - out_start == len && !memcmp(out->data + out_start, src, len)) {
+        out->len = out_start;
+        out->data[out->len] = 0;
+        return 1;
+    }
+    return report_change(ctx, src, len, out, out_start, pos);
+}

@@ -1,0 +1,330 @@
+/* stream.c - the pipeline: input bytes -> detection -> decoding -> segments -> text stages ->
+ * output, in bounded memory, for one-shot and streaming calls alike.
+ *
+ * Determinism is the rule that makes streaming equal one-shot: segments are cut only where
+ * the text itself says (a line end, or a fixed length inside a longer line), never where a
+ * read happened to end, and detection always looks at the same window. */
+#include "decode.h"
+#include "internal.h"
+#include "repair.h"
+#include "zh.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Input is taken in slices of this size, so decoded text waiting to be cut stays small. */
+#define IN_SLICE (64u * 1024u)
+/* Output held for a caller who gives no room; past it, no more input is consumed. */
+#define OUTQ_HIGH (1024u * 1024u)
+
+typedef int (*stage_fn)(tf_ctx *, const char *, size_t, tf__buf *, tf__pos *);
+
+typedef struct {
+    tf_stage stage;
+    stage_fn fn;
+} stage_entry;
+
+/* The text stages in pipeline order. Repair runs before any normalization: NFC can break the
+ * byte mapping a repair needs. Conversion runs last, apart (it keeps phrase context). */
+static const stage_entry STAGES[] = {
+    {TF_STAGE_CLEANUP, tf__cleanup_segment},
+    {TF_STAGE_REPAIR, tf__repair_segment},
+    {TF_STAGE_NORMALIZE, tf__normalize_segment},
+};
+
+static int stage_index(tf_stage s)
+{
+    int i = 0;
+    while (!((unsigned)s & 1u)) {
+        s = (tf_stage)((unsigned)s >> 1);
+        i++;
+    }
+    return i;
+}
+
+static int convert_zh(tf_ctx *ctx, const char *src, size_t len, int final, tf__buf *dst)
+{
+    tf__buf *carry = &ctx->zh_carry;
+    if (tf__buf_append(carry, src, len))
+        return TF_E_NOMEM;
+    size_t used = tf__zh_convert(ctx->zh, carry->data, carry->len, final, dst,
+                                 &ctx->totals.converted);
+    tf__buf_consume(carry, used);
+    return dst->failed ? TF_E_NOMEM : 0;
+}
+
+/* Runs one segment through the enabled text stages and queues the result for output. */
+static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final)
+{
+    const char *cur = seg;
+    size_t cur_len = len;
+    int binary = ctx->totals.binary;
+    for (size_t k = 0; k < sizeof STAGES / sizeof STAGES[0] && !binary; k++) {
+        if (!tf__stage_on(ctx, STAGES[k].stage))
+            continue;
+        tf__buf *next = cur == ctx->seg_a.data ? &ctx->seg_b : &ctx->seg_a;
+        tf__buf_clear(next);
+        tf__pos *pos = &ctx->pos[stage_index(STAGES[k].stage)];
+        int rc = STAGES[k].fn(ctx, cur, cur_len, next, pos);
+        if (rc < 0)
+            return rc;
+        size_t out_len = rc == 1 ? cur_len : next->len;
+        pos->in_base += cur_len;
+        pos->out_base += out_len;
+        if (rc == 0) {
+            cur = next->data ? next->data : "";
+            cur_len = next->len;
+        }
+    }
+    size_t before = ctx->outq.len;
+    int rc = 0;
+    if (ctx->zh && tf__stage_on(ctx, TF_STAGE_ZH) && !binary)
+        rc = convert_zh(ctx, cur, cur_len, final, &ctx->outq);
+    else if (tf__buf_append(&ctx->outq, cur, cur_len))
+        rc = TF_E_NOMEM;
+    ctx->totals.bytes_out += ctx->outq.len - before;
+    return rc;
+}
+
+/* Where to cut a line longer than a segment: after the last space or ASCII punctuation in
+ * the final kilobyte before the limit, else at the last character boundary. */
+static size_t long_line_cut(const unsigned char *s, size_t limit)
+{
+    for (size_t i = limit; i > limit - 1024; i--)
+        if (s[i - 1] == ' ' || s[i - 1] == '\t' || s[i - 1] == '.' || s[i - 1] == ',')
+            return i;
+    size_t i = limit;
+    while (i > 0 && (s[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+/* Cuts complete segments off the decoded text; with final, the rest too. */
+static int cut_segments(tf_ctx *ctx, int final)
+{
+    tf__buf *t = &ctx->text;
+    size_t start = 0;
+    int rc = 0;
+    while (rc == 0 && start < t->len) {
+        const unsigned char *s = (const unsigned char *)t->data + start;
+        size_t avail = t->len - start, n;
+        const unsigned char *nl = memchr(s, '\n', avail < TF__SEGMENT_MAX ? avail : TF__SEGMENT_MAX);
+        if (nl)
+            n = (size_t)(nl - s) + 1;
+        else if (avail >= TF__SEGMENT_MAX)
+            n = long_line_cut(s, TF__SEGMENT_MAX);
+        else if (final)
+            n = avail;
+        else
+            break;
+        rc = run_segment(ctx, (const char *)s, n, final && start + n == t->len);
+        start += n;
+    }
+    tf__buf_consume(t, start);
+    return rc;
+}
+
+static void detect(const tf_ctx *ctx, const unsigned char *w, size_t len, int final,
+                   tf__detection *det)
+{
+    if (ctx->forced_encoding[0]) {
+        memset(det, 0, sizeof *det);
+        det->encoding = ctx->forced_encoding;
+        det->source = "forced";
+        det->confidence = 1.0;
+    } else {
+        tf__detect(w ? w : (const unsigned char *)"", len, final, det);
+    }
+}
+
+int tf_detect(tf_ctx *ctx, const void *src, size_t size, int is_complete, tf_detection *result)
+{
+    if (!ctx || !result || (!src && size))
+        return TF_E_INVALID_ARGUMENT;
+    tf__detection det;
+    if (size > TF__DETECT_WINDOW) {
+        size = TF__DETECT_WINDOW;
+        is_complete = 0;
+    }
+    detect(ctx, src, size, is_complete, &det);
+    result->encoding = det.encoding;
+    result->source = det.source;
+    result->confidence = det.confidence;
+    result->binary = det.binary;
+    return TF_OK;
+}
+
+/* A byte-order mark is part of the encoding, not of the text: it is dropped and reported. */
+static int skip_bom(tf_ctx *ctx, size_t n)
+{
+    char hex[16];
+    size_t h = 0;
+    for (size_t i = 0; i < n; i++)
+        h += (size_t)snprintf(hex + h, sizeof hex - h, "%s%02X", i ? " " : "",
+                              (unsigned char)ctx->window.data[i]);
+    tf__change ch = {
+        .stage = TF_STAGE_DECODE, .rule = "bom", .in_offset = 0, .in_length = n,
+        .before = hex, .before_len = h, .after = "", .after_len = 0,
+        .explanation = "a byte-order mark names the encoding; it is not text", .confidence = 1.0,
+    };
+    tf__buf_consume(&ctx->window, n);
+    ctx->pos[0].in_base += n;
+    ctx->totals.removed_controls++;
+    return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
+}
+
+static int start_decoder(tf_ctx *ctx, int final)
+{
+    tf__detection det;
+    detect(ctx, (const unsigned char *)ctx->window.data, ctx->window.len, final, &det);
+    if (det.binary) {
+        if (ctx->strict)
+            return tf__fail(ctx, TF_E_BINARY_INPUT, "the input looks like a binary file");
+        ctx->totals.binary = 1;
+    }
+    snprintf(ctx->encoding_name, sizeof ctx->encoding_name, "%s", det.encoding);
+    ctx->totals.encoding = ctx->encoding_name;
+    ctx->totals.encoding_source = det.source;
+    ctx->totals.encoding_confidence = det.confidence;
+    ctx->dec = tf__decoder_new(det.encoding);
+    if (!ctx->dec)
+        return tf__fail(ctx, TF_E_UNKNOWN_ENCODING, "cannot decode %s", det.encoding);
+    if (det.bom_len)
+        return skip_bom(ctx, det.bom_len);
+    return 0;
+}
+
+/* Decodes what the raw buffer holds into the text buffer and cuts segments. */
+static int decode_pending(tf_ctx *ctx, int final)
+{
+    size_t used = 0;
+    const unsigned char *w = (const unsigned char *)(ctx->window.data ? ctx->window.data : "");
+    int rc = tf__decode(ctx, ctx->dec, w, ctx->window.len, final, &used, &ctx->text);
+    if (rc)
+        return rc;
+    tf__buf_consume(&ctx->window, used);
+    return cut_segments(ctx, final);
+}
+
+static void drain(tf_ctx *ctx, tf_out_buffer *out)
+{
+    size_t room = out->size - out->pos;
+    size_t n = ctx->outq.len < room ? ctx->outq.len : room;
+    if (n) {
+        memcpy((char *)out->dst + out->pos, ctx->outq.data, n);
+        out->pos += n;
+        tf__buf_consume(&ctx->outq, n);
+    }
+}
+
+/* Takes input into the raw buffer: the detection window first, then slices. */
+static size_t take_input(tf_ctx *ctx, tf_in_buffer *in)
+{
+    size_t avail = in->size - in->pos;
+    size_t want = ctx->dec ? IN_SLICE : TF__DETECT_WINDOW - ctx->window.len;
+    size_t n = avail < want ? avail : want;
+    if (n && tf__buf_append(&ctx->window, (const char *)in->src + in->pos, n))
+        return (size_t)-1;
+    in->pos += n;
+    ctx->totals.bytes_in += n;
+    return n;
+}
+
+static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir)
+{
+    while (ctx->outq.len < OUTQ_HIGH) {
+        size_t took = take_input(ctx, in);
+        if (took == (size_t)-1)
+            return TF_E_NOMEM;
+        int all_in = in->pos == in->size;
+        int final = dir == TF_END && all_in;
+        if (!ctx->dec) {
+            if (ctx->window.len < TF__DETECT_WINDOW && !final)
+                return 0; /* detection waits for a full window or the end */
+            int rc = start_decoder(ctx, final);
+            if (rc)
+                return rc;
+        }
+        int rc = decode_pending(ctx, final);
+        if (rc)
+            return rc;
+        if (final && ctx->window.len == 0 && ctx->text.len == 0) {
+            /* Let the conversion stage emit what it held for phrase context. */
+            if (ctx->zh && ctx->zh_carry.len && (rc = run_segment(ctx, "", 0, 1)))
+                return rc;
+            ctx->dec_done = 1;
+            return 0;
+        }
+        if (all_in && !took)
+            break;
+    }
+    if (dir == TF_FLUSH && in->pos == in->size && ctx->outq.len < OUTQ_HIGH)
+        return cut_segments(ctx, 1); /* emit the partial line the caller asked for */
+    return 0;
+}
+
+int tf_fix_stream(tf_ctx *ctx, tf_out_buffer *out, tf_in_buffer *in, tf_directive dir,
+                  size_t *pending)
+{
+    if (!ctx || !out || !in || in->pos > in->size || out->pos > out->size ||
+        (!in->src && in->size) || (!out->dst && out->size))
+        return ctx ? tf__fail(ctx, TF_E_INVALID_ARGUMENT, "bad buffer arguments") : TF_E_INVALID_ARGUMENT;
+    if (!ctx->in_stream) {
+        tf__stream_abandon(ctx);
+        tf__report_reset(ctx);
+        ctx->in_stream = 1;
+        ctx->dec_done = 0;
+    }
+    drain(ctx, out);
+    int rc = 0;
+    if (!ctx->dec_done)
+        rc = step(ctx, in, dir);
+    drain(ctx, out);
+    if (tf__report_finalize(ctx) && rc == 0)
+        rc = TF_E_NOMEM;
+    if (rc) {
+        tf__stream_abandon(ctx);
+        return rc;
+    }
+    if (pending)
+        *pending = ctx->outq.len + (ctx->dec_done ? 0 : ctx->text.len + ctx->window.len + 1);
+    if (ctx->dec_done && ctx->outq.len == 0) {
+        ctx->in_stream = 0; /* finished: the next call starts a new stream */
+        if (pending)
+            *pending = 0;
+    }
+    return 0;
+}
+
+int tf_fix(tf_ctx *ctx, const void *src, size_t src_size, char **out, size_t *out_size)
+{
+    if (out)
+        *out = NULL;
+    if (out_size)
+        *out_size = 0;
+    if (!ctx || !out || (!src && src_size))
+        return ctx ? tf__fail(ctx, TF_E_INVALID_ARGUMENT, "bad arguments") : TF_E_INVALID_ARGUMENT;
+    tf__stream_abandon(ctx);
+    tf__buf res;
+    tf__buf_init(&res, 0);
+    tf_in_buffer in = {src ? src : "", src_size, 0};
+    size_t pending = 1;
+    int rc = 0;
+    while (rc == 0 && pending) {
+        /* Decoded text is at most 4 bytes per input byte; grow in generous steps. */
+        if (tf__buf_reserve(&res, OUTQ_HIGH + src_size / 4)) {
+            rc = TF_E_NOMEM;
+            break;
+        }
+        tf_out_buffer ob = {res.data + res.len, res.cap - res.len - 1, 0};
+        rc = tf_fix_stream(ctx, &ob, &in, TF_END, &pending);
+        res.len += ob.pos;
+        res.data[res.len] = 0;
+    }
+    if (rc) {
+        tf__buf_free(&res);
+        return rc;
+    }
+    *out = tf__buf_detach(&res, out_size);
+    return *out ? TF_OK : TF_E_NOMEM;
+}
