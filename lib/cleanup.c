@@ -6,6 +6,7 @@
  * the repair stage needs them to undo that. The normalization stage removes what is left. */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Length of the escape sequence at s[0] == ESC: CSI (ESC [ params final), OSC (ESC ] ... BEL
@@ -44,16 +45,18 @@ static int is_removable_c0(unsigned c)
     return (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7F;
 }
 
-/* Appends src[start..i) and records that src[i..i+n) was removed. */
+/* Records that src[n_at..n_at+n) was removed. */
 static int drop(tf_ctx *ctx, const char *src, size_t n_at, size_t n, tf__buf *out,
                 const tf__pos *pos, const char *rule, const char *why)
 {
+    char name[8]; /* a lone control is shown by its code point: it has no visible form */
+    snprintf(name, sizeof name, "U+%04X", (unsigned char)src[n_at]);
     tf__change ch = {
         .stage = TF_STAGE_CLEANUP, .rule = rule,
         .in_offset = pos->in_base + n_at, .in_length = n,
         .out_offset = pos->out_base + out->len, .out_length = 0,
-        .before = src + n_at, .before_len = n, .after = "", .after_len = 0,
-        .explanation = why, .confidence = 1.0,
+        .before = n == 1 ? name : src + n_at, .before_len = n == 1 ? strlen(name) : n,
+        .after = "", .after_len = 0, .explanation = why, .confidence = 1.0,
     };
     ctx->totals.removed_controls++;
     return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;

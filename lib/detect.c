@@ -136,15 +136,15 @@ static int is_binary(const unsigned char *s, size_t len)
     for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
         if (len >= magics[i].n && !memcmp(s, magics[i].magic, magics[i].n))
             return 1;
-    size_t ctrl = 0, nul = 0;
+    size_t ctrl = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned c = s[i];
-        nul += c == 0;
         ctrl += (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1B &&
                  c != '\v') || c == 0x7F;
     }
-    /* A stray NUL or control in a text file is damage to report, not a reason to give up. */
-    return ctrl * 20 > len + 20 || nul * 100 > len + 100;
+    /* A few NULs or controls in a text file are damage to report, not a reason to give up;
+     * binary formats are dense with them. */
+    return ctrl * 10 > len + 40;
 }
 
 /* ---- Declared charsets --------------------------------------------------------------- */
@@ -280,6 +280,14 @@ static void choose_by_model(const unsigned char *s, size_t len, const char *decl
     det->confidence = isfinite(second) ? 1.0 / (1.0 + exp(second - best_sc)) : 1.0;
 }
 
+static int ascii_only(const unsigned char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
 void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *det)
 {
     memset(det, 0, sizeof *det);
@@ -301,8 +309,12 @@ void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *de
         return;
     }
     size_t valid = tf__utf8_valid_prefix(s, len);
-    if (valid == len || (!final && valid + tf__utf8_incomplete_tail(s, len) == len && valid > 0))
+    if (valid == len)
         return; /* UTF-8 (pure ASCII included) */
+    /* Valid UTF-8 but for a character cut at the end: a cut read, or (at the end of the
+     * input) a truncated file, which is still UTF-8 when real multibyte text came before. */
+    if (valid + tf__utf8_incomplete_tail(s, len) == len && (!final || !ascii_only(s, valid)))
+        return;
     const char *declared = declared_charset(s, len);
     if (declared && strcmp(declared, "UTF-8") != 0) {
         tf__buf tmp;
