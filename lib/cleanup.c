@@ -71,7 +71,15 @@ static int needs_cleanup(const tf_ctx *ctx, const unsigned char *s, size_t len, 
         return 1;
     if (ctx->keep_controls)
         return 0;
-    for (size_t i = 0; i < len; i++)
+    /* A branch-free pass the compiler vectorizes finds whether any control byte is there at
+     * all; the segment's final newline is expected and left out. Only then look closer. */
+    size_t n = len && s[len - 1] == '\n' ? len - 1 : len;
+    unsigned any = 0;
+    for (size_t i = 0; i < n; i++)
+        any |= (unsigned)(s[i] < 0x20) | (unsigned)(s[i] == 0x7F);
+    if (!any)
+        return 0;
+    for (size_t i = 0; i < n; i++)
         if (s[i] < 0x20 ? is_removable_c0(s[i]) : s[i] == 0x7F)
             return 1;
     return 0;

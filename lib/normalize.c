@@ -44,6 +44,10 @@ static int needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len)
             i++;
             continue;
         }
+        if (s[i] >= 0xE4 && s[i] <= 0xE9 && ctx->norm != TF_NORM_NFKC) {
+            i += 3; /* U+4000-U+9FFF: ideographs and hexagrams, all inert (input is valid) */
+            continue;
+        }
         uint32_t c;
         i += tf__utf8_next(s + i, len - i, &c);
         if (c >= 0x80 && c <= 0x9F && !ctx->keep_controls)

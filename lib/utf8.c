@@ -18,8 +18,16 @@ size_t tf__utf8_valid_prefix(const unsigned char *s, size_t len)
         }
         if (i >= len)
             break;
-        if (s[i] < 0x80) {
+        unsigned c = s[i];
+        if (c < 0x80) {
             i++;
+            continue;
+        }
+        /* The common three-byte case (all of CJK) checked inline: leads E1-EC and EE-EF take
+         * any two continuation bytes; E0 and ED need the general path's range checks. */
+        if (c >= 0xE1 && c != 0xED && c <= 0xEF && i + 2 < len &&
+            (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+            i += 3;
             continue;
         }
         uint32_t cp;
