@@ -7,6 +7,7 @@
 #include "decode.h"
 #include "internal.h"
 #include "repair.h"
+#include "resync.h"
 #include "zh.h"
 
 #include <stdio.h>
@@ -29,6 +30,7 @@ typedef struct {
 static const stage_entry STAGES[] = {
     {TF_STAGE_CLEANUP, tf__cleanup_segment},
     {TF_STAGE_REPAIR, tf__repair_segment},
+    {TF_STAGE_RESYNC, tf__resync_segment},
     {TF_STAGE_NORMALIZE, tf__normalize_segment},
 };
 

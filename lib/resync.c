@@ -1,0 +1,371 @@
+/* resync.c - realigns multibyte runs that were decoded out of step.
+ *
+ * When one byte of a GBK (or Big5, Shift_JIS, EUC-*) stream is lost, every following byte
+ * pair is read across a character boundary until an ASCII byte brings the decoder back in step:
+ * `大美青海客戶端訊 ` became `大美青?蛻舳擞 ` (the lead byte of 海 was lost, so its trail
+ * byte A3 paired with the next lead and made a fullwidth `？` that NFKC later flattened to
+ * `?`; the lone trail byte of 訊 was dropped before the space).
+ *
+ * The repair re-encodes the run with the codec it came from (trying the fullwidth form of
+ * flattened punctuation), puts a lead byte in front and a trail byte at the end where one is
+ * missing, and decodes again. The middle of the run is then fixed by the bytes alone; only the
+ * lost lead byte and the lost trail byte are guesses, each chosen by the model in its context.
+ * A guess the model is not sure of becomes U+FFFD instead of invented text. */
+#include "internal.h"
+#include "model.h"
+#include "resync.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_RUN_CHARS 48  /* a misaligned run ends at the next ASCII byte; lines are short */
+#define CONTEXT_CHARS 6   /* characters of context on each side the model sees */
+#define MAX_ANOMALIES 16  /* per segment: damage is rare, runaway searches are not welcome */
+
+typedef struct {
+    const char *codec;
+    const char *rule;                 /* the report's rule for a run realigned in it */
+    unsigned char lead_lo, lead_hi;   /* the codec's lead byte range */
+    unsigned char trail_lo, trail_hi; /* and trail byte range */
+} codec_info;
+
+static const codec_info CODECS[] = {
+    {"GBK", "misaligned gbk run", 0x81, 0xFE, 0x40, 0xFE},
+    {"BIG5", "misaligned big5 run", 0xA1, 0xF9, 0x40, 0xFE},
+    {"CP932", "misaligned shift_jis run", 0x81, 0xFC, 0x40, 0xFC},
+};
+
+/* Characters in a decoded run, as byte offsets into the segment. */
+typedef struct {
+    size_t off[MAX_RUN_CHARS * 2 + 2 * CONTEXT_CHARS + 2];
+    size_t n;
+} char_index;
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+static uint32_t cp_at(const char *s, size_t len, size_t i)
+{
+    uint32_t c;
+    tf__utf8_next((const unsigned char *)s + i, len - i, &c);
+    return c;
+}
+
+static size_t next_char(const char *s, size_t len, size_t i)
+{
+    uint32_t c;
+    return i + tf__utf8_next((const unsigned char *)s + i, len - i, &c);
+}
+
+static size_t prev_char(const char *s, size_t i)
+{
+    if (i == 0)
+        return 0;
+    i--;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
+/* Converts with iconv in one go; returns 0 when every byte converted. */
+static int convert(const char *to, const char *from, const char *src, size_t n, tf__buf *out)
+{
+    iconv_t cd = iconv_open(to, from);
+    if (cd == (iconv_t)-1)
+        return -1;
+    tf__buf_clear(out);
+    int rc = tf__buf_reserve(out, n * 4 + 8);
+    char *ip = (char *)src, *op = out->data;
+    size_t il = n, ol = n * 4 + 8;
+    if (rc == 0 && iconv(cd, &ip, &il, &op, &ol) == (size_t)-1)
+        rc = -1;
+    if (rc == 0 && iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1)
+        rc = -1;
+    iconv_close(cd);
+    if (rc == 0) {
+        out->len = (size_t)(op - out->data);
+        out->data[out->len] = 0;
+    }
+    return rc;
+}
+
+/* The fullwidth form NFKC flattened to this ASCII punctuation, or 0. */
+static uint32_t fullwidth_of(uint32_t c)
+{
+    switch (c) {
+    case '?': case '!': case ';': case ':': case ',': case '(': case ')': case '%': case '&':
+    case '*': case '+': case '<': case '=': case '>': case '@': case '[': case ']': case '#':
+    case '$': case '/': case '|': case '~': case '"': case '\'':
+        return c - 0x20 + 0xFF00;
+    }
+    return 0;
+}
+
+/* ---- finding damage ------------------------------------------------------------------ */
+
+static int is_cjk(uint32_t c)
+{
+    return tf__is_han(c) || tf__is_kana(c) || (c >= 0x3000 && c <= 0x303F) ||
+           (c >= 0xFF01 && c <= 0xFF5E) || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D;
+}
+
+/* An anomaly is where a misaligned run shows itself: ASCII punctuation or a letter glued to
+ * Han characters (flattened fullwidth symbols, trail bytes read as ASCII) or U+FFFD. */
+static int is_anomaly(const char *s, size_t len, size_t i)
+{
+    uint32_t c = cp_at(s, len, i);
+    if (c == 0xFFFD)
+        return 1;
+    if (c >= 0x80 || !(fullwidth_of(c) || (c >= 'A' && c <= 'z')))
+        return 0;
+    uint32_t before = i > 0 ? cp_at(s, len, prev_char(s, i)) : 0;
+    if (!tf__is_han(before))
+        return 0;
+    size_t j = next_char(s, len, i);
+    uint32_t after = j < len ? cp_at(s, len, j) : 0;
+    /* `青?蛻` and `興?h公`: Han on both sides, or a letter run ending in Han. */
+    return is_cjk(after) || (after >= 'a' && after <= 'z') ||
+           (fullwidth_of(c) && (after == ' ' || after == '\n' || after == '\r' || after == 0));
+}
+
+/* ---- candidate repairs --------------------------------------------------------------- */
+
+typedef struct {
+    tf_ctx *ctx;
+    const char *s;
+    size_t len;
+    const codec_info *ci;
+    tf__buf bytes, text, trial, best;
+    double best_gain;
+    double best_conf;
+    size_t best_start, best_end;
+    const codec_info *best_ci;
+} search;
+
+/* Model score of left context + middle + right context. */
+static double score_in_context(search *se, size_t start, size_t end, const char *mid, size_t mid_len)
+{
+    size_t l = start;
+    for (int k = 0; k < CONTEXT_CHARS && l > 0; k++)
+        l = prev_char(se->s, l);
+    size_t r = end;
+    for (int k = 0; k < CONTEXT_CHARS && r < se->len; k++)
+        r = next_char(se->s, se->len, r);
+    tf__buf_clear(&se->trial);
+    tf__buf_append(&se->trial, se->s + l, start - l);
+    tf__buf_append(&se->trial, mid, mid_len);
+    tf__buf_append(&se->trial, se->s + end, r - end);
+    return tf__model_score(se->trial.data, se->trial.len, NULL);
+}
+
+/* The run's bytes in the codec, with flattened punctuation put back to fullwidth. */
+static int encode_run(search *se, size_t start, size_t end)
+{
+    tf__buf_clear(&se->text);
+    for (size_t i = start; i < end;) {
+        uint32_t c = cp_at(se->s, se->len, i);
+        size_t j = next_char(se->s, se->len, i);
+        if (c == 0xFFFD)
+            return -1; /* a replaced byte: its value is gone, realignment cannot be checked */
+        uint32_t fw = fullwidth_of(c);
+        if (fw && j < end) /* inside the run it was a fullwidth symbol's two bytes */
+            tf__buf_put_cp(&se->text, fw);
+        else
+            tf__buf_append(&se->text, se->s + i, j - i);
+        i = j;
+    }
+    return convert(se->ci->codec, "UTF-8", se->text.data, se->text.len, &se->bytes);
+}
+
+/* Decodes lead + bytes + trail (either may be 0 for none) into se->text. */
+static int decode_bytes(search *se, unsigned lead, unsigned trail)
+{
+    tf__buf raw;
+    tf__buf_init(&raw, 0);
+    if (lead)
+        tf__buf_putc(&raw, (unsigned char)lead);
+    tf__buf_append(&raw, se->bytes.data, se->bytes.len);
+    if (trail)
+        tf__buf_putc(&raw, (unsigned char)trail);
+    int rc = raw.failed ? -1 : convert("UTF-8", se->ci->codec, raw.data, raw.len, &se->text);
+    tf__buf_free(&raw);
+    return rc;
+}
+
+/* Whether the realigned bytes end in a lead byte that lost its trail. */
+static int ends_in_lone_lead(const search *se, int with_lead)
+{
+    const unsigned char *b = (const unsigned char *)se->bytes.data;
+    size_t i = 0, n = se->bytes.len;
+    if (with_lead)
+        i = 1; /* the first byte pairs with the lead we put in front */
+    while (i < n) {
+        if (b[i] < 0x80) { i++; continue; }
+        if (i + 1 >= n)
+            return 1;
+        i += 2;
+    }
+    return 0;
+}
+
+/* Picks the byte in [lo, hi] that the model likes best at one end; returns the gain of the
+ * best over the runner-up (how sure the model is) through *margin. */
+static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned fixed,
+                     unsigned *best_b, double *best_sc, double *margin)
+{
+    unsigned lo = is_lead ? se->ci->lead_lo : se->ci->trail_lo;
+    unsigned hi = is_lead ? se->ci->lead_hi : se->ci->trail_hi;
+    double b1 = -INFINITY, b2 = -INFINITY;
+    for (unsigned b = lo; b <= hi; b++) {
+        if (!is_lead && b == 0x7F)
+            continue;
+        if (decode_bytes(se, is_lead ? b : fixed, is_lead ? 0 : b))
+            continue;
+        double sc = score_in_context(se, start, end, se->text.data, se->text.len);
+        if (sc > b1) {
+            b2 = b1;
+            b1 = sc;
+            *best_b = b;
+        } else if (sc > b2) {
+            b2 = sc;
+        }
+    }
+    *best_sc = b1;
+    *margin = isfinite(b2) ? b1 - b2 : 10.0;
+    return isfinite(b1) ? 0 : -1;
+}
+
+/* Tries realigning se->s[start..end) and keeps it when it beats what is there. */
+static void try_run(search *se, size_t start, size_t end)
+{
+    if (encode_run(se, start, end) || se->bytes.len < 2)
+        return;
+    double orig = score_in_context(se, start, end, se->s + start, end - start);
+    unsigned lead = 0, trail = 0;
+    double sc, m1, m2 = 10.0;
+    if (pick_byte(se, start, end, 1, 0, &lead, &sc, &m1))
+        return;
+    if (ends_in_lone_lead(se, 1) && pick_byte(se, start, end, 0, lead, &trail, &sc, &m2))
+        return;
+    if (decode_bytes(se, lead, trail))
+        return;
+    size_t nchars = 0;
+    tf__model_score(se->s + start, end - start, &nchars);
+    double gain = sc - orig, need = 10.0 + 2.0 * (double)nchars;
+    if (gain > need && gain - need > se->best_gain) {
+        se->best_gain = gain - need;
+        se->best_conf = 1.0 / (1.0 + exp(-(m1 < m2 ? m1 : m2)));
+        se->best_start = start;
+        se->best_end = end;
+        se->best_ci = se->ci;
+        tf__buf_clear(&se->best);
+        tf__buf_append(&se->best, se->text.data, se->text.len);
+    }
+}
+
+/* The run that starts at an anomaly ends at a space, at the end of the segment, or just after
+ * a letter that was a trail byte read as ASCII; every such end is tried. */
+static void search_from(search *se, size_t a)
+{
+    size_t ends[8];
+    int ne = 0;
+    size_t i = a;
+    for (int k = 0; k < MAX_RUN_CHARS && i < se->len && ne < 8; k++) {
+        uint32_t c = cp_at(se->s, se->len, i);
+        size_t j = next_char(se->s, se->len, i);
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+            if (i > a)
+                ends[ne++] = i;
+            break;
+        }
+        if (c >= 'A' && c <= 'z' && i > a && !fullwidth_of(c))
+            ends[ne++] = j;
+        else if (is_cjk(c) && i > a && (c < 0x4E00 || c == 0x2018 || c == 0x201C))
+            ends[ne++] = i; /* resynchronized at punctuation */
+        i = j;
+    }
+    if (ne == 0 && i >= se->len && i > a)
+        ends[ne++] = se->len;
+    /* The garbage may begin a few characters before the anomaly shows, with characters that
+     * happen to be plausible Han. */
+    size_t starts[4];
+    int ns = 0;
+    for (size_t st = a; ns < 4; st = prev_char(se->s, st)) {
+        starts[ns++] = st;
+        if (st == 0 || !tf__is_han(cp_at(se->s, se->len, prev_char(se->s, st))))
+            break;
+    }
+    for (int b = 0; b < ns; b++)
+        for (int e = 0; e < ne; e++)
+            for (size_t c = 0; c < sizeof CODECS / sizeof CODECS[0]; c++) {
+                se->ci = &CODECS[c];
+                try_run(se, starts[b], ends[e]);
+            }
+}
+
+static int emit(tf_ctx *ctx, search *se, size_t *copied, tf__buf *out, tf__pos *pos)
+{
+    if (tf__buf_append(out, se->s + *copied, se->best_start - *copied))
+        return TF_E_NOMEM;
+    size_t out_at = out->len;
+    if (tf__buf_append(out, se->best.data, se->best.len))
+        return TF_E_NOMEM;
+    tf__change ch = {
+        .stage = TF_STAGE_RESYNC, .rule = se->best_ci->rule,
+        .in_offset = pos->in_base + se->best_start, .in_length = se->best_end - se->best_start,
+        .out_offset = pos->out_base + out_at, .out_length = se->best.len,
+        .before = se->s + se->best_start, .before_len = se->best_end - se->best_start,
+        .after = se->best.data, .after_len = se->best.len,
+        .explanation = "a lost byte had shifted the multibyte decoding; realigned, and the lost "
+                       "character restored by the model",
+        .confidence = se->best_conf,
+    };
+    ctx->totals.repairs++;
+    *copied = se->best_end;
+    return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
+}
+
+/* A segment with no Han character or no anomaly is left alone at the cost of one scan. */
+static size_t first_anomaly(const char *s, size_t len, size_t from)
+{
+    for (size_t i = from; i < len; i = next_char(s, len, i))
+        if (((unsigned char)s[i] < 0x80 || (unsigned char)s[i] == 0xEF) && is_anomaly(s, len, i))
+            return i;
+    return len;
+}
+
+int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
+{
+    size_t a = first_anomaly(src, len, 0);
+    if (a == len)
+        return 1;
+    search se = {.ctx = ctx, .s = src, .len = len};
+    tf__buf_init(&se.bytes, 1 << 16);
+    tf__buf_init(&se.text, 1 << 16);
+    tf__buf_init(&se.trial, 1 << 16);
+    tf__buf_init(&se.best, 1 << 16);
+    size_t copied = 0;
+    int rc = 0, changed = 0;
+    for (int k = 0; k < MAX_ANOMALIES && a < len && rc == 0; k++) {
+        se.best_gain = 0;
+        se.best_start = se.best_end = 0;
+        search_from(&se, a);
+        if (se.best_end > se.best_start) {
+            rc = emit(ctx, &se, &copied, out, pos);
+            changed = 1;
+            a = first_anomaly(src, len, se.best_end);
+        } else {
+            a = first_anomaly(src, len, next_char(src, len, a));
+        }
+    }
+    if (rc == 0 && changed && tf__buf_append(out, src + copied, len - copied))
+        rc = TF_E_NOMEM;
+    tf__buf_free(&se.bytes);
+    tf__buf_free(&se.text);
+    tf__buf_free(&se.trial);
+    tf__buf_free(&se.best);
+    if (rc)
+        return rc;
+    return changed ? 0 : 1;
+}
