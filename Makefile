@@ -43,7 +43,7 @@ $(B)/libtextfix.a: $(LIB_OBJ)
 
 $(B)/libtextfix.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libtextfix.so.$(SOVERSION) -o $(B)/libtextfix.so.$(VERSION) $^ \
-		$(LDFLAGS_ALL) $(DEPS_LIBS)
+		$(LDFLAGS_ALL) $(DEPS_LIBS) -lm
 	ln -sf libtextfix.so.$(VERSION) $(B)/libtextfix.so.$(SOVERSION)
 	ln -sf libtextfix.so.$(VERSION) $@
 
@@ -51,7 +51,7 @@ $(B)/libtextfix.so: $(LIB_OBJ)
 # public API (cli/ sees include/ only).
 $(B)/textfix: $(CLI_SRC) $(B)/libtextfix.a include/textfix.h
 	$(CC) -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -g $(WARN) -Iinclude \
-		$(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(CLI_SRC) $(B)/libtextfix.a $(LDFLAGS_ALL) $(DEPS_LIBS) -lpthread
+		$(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(CLI_SRC) $(B)/libtextfix.a $(LDFLAGS_ALL) $(DEPS_LIBS) -lpthread -lm
 
 $(B)/textfix.pc: textfix.pc.in include/textfix.h
 	@mkdir -p $(B)
@@ -60,12 +60,12 @@ $(B)/textfix.pc: textfix.pc.in include/textfix.h
 
 $(B)/tests/%: tests/unit/%.c $(B)/libtextfix.a tests/unit/check.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(B)/libtextfix.a $(LDFLAGS_ALL) $(DEPS_LIBS) -lpthread
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(B)/libtextfix.a $(LDFLAGS_ALL) $(DEPS_LIBS) -lpthread -lm
 
 # Fuzz targets built with a replay driver, so gcc builds run their regression corpus.
 $(B)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libtextfix.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay.c $(B)/libtextfix.a $(LDFLAGS_ALL) $(DEPS_LIBS)
+	$(CC) $(CFLAGS_ALL) -o $@ $< tests/fuzz/replay.c $(B)/libtextfix.a $(LDFLAGS_ALL) $(DEPS_LIBS) -lm
 
 deps:
 	@sh tools/install-deps.sh
@@ -78,8 +78,10 @@ test: deps all $(TEST_BIN) $(FUZZ_REPLAY)
 
 check: test
 
+# The sanitizer run skips the multi-gigabyte stream tests (TF_QUICK) and the install test
+# (an instrumented library cannot link an uninstrumented program).
 asan:
-	$(MAKE) B=build/asan OPT="-O1 -fno-omit-frame-pointer" \
+	TF_QUICK=1 TF_SANITIZE=1 $(MAKE) B=build/asan OPT="-O1 -fno-omit-frame-pointer" \
 		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		EXTRA_LDFLAGS="-fsanitize=address,undefined" test
 

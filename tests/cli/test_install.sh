@@ -2,6 +2,10 @@
 # tests/cli/test_install.sh - `make install` into a prefix, then a C program built with
 # `pkg-config --cflags --libs textfix` links and runs against the shared library, and
 # `make uninstall` removes every file again.
+if [ -n "$TF_SANITIZE" ]; then
+    echo "install: 0 passed, 0 failed (skipped under sanitizers)"
+    exit 0
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
