@@ -1,0 +1,273 @@
+/* zh.c - Simplified/Traditional Chinese conversion with OpenCC 1.1.6's semantics, from our own
+ * tables (lib/tables/zh_*.c, generated from Debian's OpenCC data).
+ *
+ * What OpenCC does, and so what this does, for one configuration:
+ *  1. Segmentation: forward maximum matching on the segmentation dictionary. At each position
+ *     the longest key that is a prefix of the rest of the text becomes a segment of its own;
+ *     characters where no key matches are gathered into one segment per unmatched run.
+ *  2. Each stage of the conversion chain in turn converts every segment on its own, by
+ *     forward maximum matching inside the segment: at each position the first dictionary of
+ *     the stage's group that has any match supplies its longest match, whose first candidate
+ *     replaces it; a character with no match is kept.
+ *
+ * A character that appears in no key of any of the configuration's dictionaries (the bitmap
+ * `keyed` says which may) can never be inside any match at any stage, so cutting an unmatched
+ * run around it changes nothing. Such "inert" characters (ASCII, newlines, most punctuation)
+ * are copied straight through; this keeps runs short and is what lets a chunked conversion
+ * stop early at a point that no later byte can influence. */
+#include "zh.h"
+
+#include "internal.h"
+
+#include <string.h>
+
+/* Appends n bytes; the inline test avoids a call per character in the common case. */
+static inline void put(tf__buf *b, const void *src, size_t n)
+{
+    if (b->data && b->len + n < b->cap && b->len + n <= b->limit) {
+        memcpy(b->data + b->len, src, n);
+        b->len += n;
+        b->data[b->len] = 0;
+    } else {
+        tf__buf_append(b, src, n);
+    }
+}
+
+static inline size_t next_char(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    return tf__utf8_next(s, len, cp);
+}
+
+/* Invalid bytes and code points in no key are inert. Code points beyond the BMP are not in
+ * the bitmap and are treated as keyed, which is only slower, never wrong. */
+static inline int keyed(const tf__zh_conv *cv, uint32_t cp)
+{
+    if (cp >= 0x10000)
+        return cp != TF__BADCP;
+    return (cv->keyed[cp >> 3] >> (cp & 7)) & 1;
+}
+
+/* The child of node labelled cp, or 0 (the root is never anyone's child). */
+static inline uint32_t child(const tf__zh_dict *d, uint32_t node, uint32_t cp)
+{
+    uint32_t lo = d->first[node], hi = d->first[node + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (d->labels[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < d->first[node + 1] && d->labels[lo] == cp ? lo : 0;
+}
+
+/* Length in bytes of the longest key of d that is a prefix of s[0..len), 0 if none; *val gets
+ * its value. Like OpenCC's DartsDict::MatchPrefix, bounded by the text's end. */
+static size_t dict_match(const tf__zh_dict *d, const unsigned char *s, size_t len, uint32_t *val)
+{
+    if (len > d->maxlen)
+        len = d->maxlen;
+    uint32_t node = 0;
+    size_t i = 0, best = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = next_char(s + i, len - i, &cp);
+        if (cp == TF__BADCP || !(node = child(d, node, cp)))
+            break;
+        i += n;
+        if (d->values[node] != TF__ZH_NONE) {
+            best = i;
+            *val = d->values[node];
+        }
+    }
+    return best;
+}
+
+/* OpenCC's DictGroup::MatchPrefix: the first dictionary with any match decides. */
+static size_t group_match(const tf__zh_group *g, const unsigned char *s, size_t len,
+                          uint32_t *val, const tf__zh_dict **which)
+{
+    for (unsigned k = 0; k < g->n; k++) {
+        size_t m = dict_match(g->dicts[k], s, len, val);
+        if (m) {
+            *which = g->dicts[k];
+            return m;
+        }
+    }
+    return 0;
+}
+
+static void put_value(tf__buf *out, const tf__zh_dict *d, uint32_t val, const unsigned char *key,
+                      size_t keylen)
+{
+    if (val == TF__ZH_SAME)
+        put(out, key, keylen);
+    else
+        put(out, d->pool + (val >> 8), val & 0xFF);
+}
+
+/* One stage over one segment: forward maximum matching inside s[0..len). Unmatched stretches
+ * are copied in one piece. */
+static void stage_apply(const tf__zh_group *g, const unsigned char *s, size_t len, tf__buf *out)
+{
+    size_t i = 0, copied = 0;
+    while (i < len) {
+        uint32_t val, cp;
+        const tf__zh_dict *d = NULL;
+        size_t m = group_match(g, s + i, len - i, &val, &d);
+        if (!m) {
+            i += next_char(s + i, len - i, &cp);
+            continue;
+        }
+        put(out, s + copied, i - copied);
+        put_value(out, d, val, s + i, m);
+        i += m;
+        copied = i;
+    }
+    put(out, s + copied, len - copied);
+}
+
+/* Characters that differ between the segment and its conversion, position by position. */
+static uint64_t count_changed(const unsigned char *a, size_t alen, const unsigned char *b,
+                              size_t blen)
+{
+    if (alen == blen && memcmp(a, b, alen) == 0)
+        return 0;
+    uint64_t n = 0;
+    size_t i = 0, j = 0;
+    while (i < alen || j < blen) {
+        uint32_t ca = TF__BADCP, cb = TF__BADCP;
+        size_t la = i < alen ? next_char(a + i, alen - i, &ca) : 0;
+        size_t lb = j < blen ? next_char(b + j, blen - j, &cb) : 0;
+        n += ca != cb || la != lb;
+        i += la;
+        j += lb;
+    }
+    return n;
+}
+
+/* Scratch for the stages between the first and the last; owned by one tf__zh_convert call, so
+ * the engine keeps no state between calls and threads never share it. */
+typedef struct {
+    tf__buf tmp[2];
+    tf__buf *out;
+    uint64_t changed;
+} zh_run;
+
+/* Runs every stage of the chain over one segment and appends the result. */
+static void convert_segment(const tf__zh_conv *cv, const unsigned char *s, size_t len, zh_run *r)
+{
+    if (!len)
+        return;
+    size_t start = r->out->len;
+    const unsigned char *cur = s;
+    size_t cur_len = len;
+    for (unsigned k = 0; k < cv->nstages; k++) {
+        tf__buf *dst = k + 1 == cv->nstages ? r->out : &r->tmp[k & 1];
+        if (dst != r->out)
+            tf__buf_clear(dst);
+        stage_apply(&cv->stages[k], cur, cur_len, dst);
+        if (dst->failed)
+            return;
+        cur = (const unsigned char *)dst->data;
+        cur_len = dst->len;
+    }
+    r->changed += count_changed(s, len, (const unsigned char *)r->out->data + start,
+                                r->out->len - start);
+}
+
+/* Length of the stretch of inert characters at s[0..len), at least one character long. */
+static size_t inert_span(const tf__zh_conv *cv, const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = next_char(s + i, len - i, &cp);
+        if (keyed(cv, cp))
+            break;
+        i += n;
+    }
+    return i;
+}
+
+size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int final,
+                      tf__buf *out, uint64_t *nchanged)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    /* A character cut by the chunk's end is held back rather than read as invalid bytes. */
+    size_t end = final ? len : len - tf__utf8_incomplete_tail(s, len);
+    zh_run r = {.out = out};
+    tf__buf_init(&r.tmp[0], 0);
+    tf__buf_init(&r.tmp[1], 0);
+    tf__buf_reserve(out, end + end / 4);
+    size_t pos = 0, run = 0; /* run: where the current unmatched run began */
+    while (pos < end && !out->failed) {
+        size_t inert = inert_span(cv, s + pos, end - pos);
+        if (inert) {
+            convert_segment(cv, s + run, pos - run, &r);
+            put(out, s + pos, inert);
+            pos += inert;
+            run = pos;
+            continue;
+        }
+        /* Unless this is the end of the text, the longest match here must not depend on
+         * bytes not yet seen: stop while a key could still reach past the chunk. */
+        if (!final && end - pos < cv->seg->maxlen)
+            break;
+        uint32_t val, cp;
+        size_t m = dict_match(cv->seg, s + pos, end - pos, &val);
+        if (!m) {
+            pos += next_char(s + pos, end - pos, &cp);
+            continue;
+        }
+        convert_segment(cv, s + run, pos - run, &r);
+        convert_segment(cv, s + pos, m, &r);
+        pos += m;
+        run = pos;
+    }
+    if (final) {
+        convert_segment(cv, s + run, len - run, &r);
+        run = len;
+    }
+    /* Without final, an unmatched run still open at the stop could grow: it is left for the
+     * next call, which gets it back in front of the new bytes. */
+    tf__buf_free(&r.tmp[0]);
+    tf__buf_free(&r.tmp[1]);
+    if (nchanged)
+        *nchanged += r.changed;
+    return run;
+}
+
+const tf__zh_conv *tf__zh_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < tf__zh_nconfigs; i++)
+        if (strcmp(tf__zh_configs[i].name, name) == 0)
+            return &tf__zh_configs[i];
+    return NULL;
+}
+
+const char *tf__zh_name(const tf__zh_conv *cv) { return cv ? cv->name : ""; }
+
+int tf_ctx_set_conversion(tf_ctx *ctx, const char *name)
+{
+    if (!ctx)
+        return TF_E_INVALID_ARGUMENT;
+    if (ctx->in_stream)
+        return tf__fail(ctx, TF_E_STATE, "the conversion cannot change while a stream is in progress");
+    if (!name || !*name) {
+        ctx->zh = NULL;
+        return TF_OK;
+    }
+    const tf__zh_conv *cv = tf__zh_find(name);
+    if (!cv)
+        return tf__fail(ctx, TF_E_UNKNOWN_CONVERSION, "unknown Chinese conversion '%s'", name);
+    ctx->zh = cv;
+    ctx->stages |= TF_STAGE_ZH;
+    return TF_OK;
+}
