@@ -86,6 +86,7 @@ void tf__stream_abandon(tf_ctx *ctx)
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         tf__buf_clear(bufs[i]);
     memset(ctx->pos, 0, sizeof ctx->pos);
+    memset(&ctx->punct_state, 0, sizeof ctx->punct_state); /* ruby/punct evidence */
 }
 
 void tf_ctx_reset(tf_ctx *ctx)

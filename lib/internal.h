@@ -6,6 +6,7 @@
 #include "textfix.h"
 #include "buf.h"
 #include "utf8.h"
+#include "stages.h" /* struct tf__punct_state (ruby.c, punct.c) */
 
 #include <stdint.h>
 
@@ -50,6 +51,7 @@ struct tf_ctx {
     tf__pos pos[8];      /* per stage, indexed by the stage's bit number */
     int cr_pending;      /* newline stage: last segment ended in CR */
     int dec_done;        /* the whole input has been decoded and cut (after TF_END) */
+    struct tf__punct_state punct_state; /* ruby/punct evidence so far; stages.h */
 
     /* report */
     tf_report_totals totals;

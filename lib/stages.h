@@ -1,0 +1,27 @@
+/* stages.h - the evidence the ruby and punctuation stages carry from segment to segment of
+ * a stream. Included by internal.h so the context can hold the state by value
+ * (calloc'd zeroes are the right initial state; tf__stream_abandon zeroes it again).
+ * Internal to libtextfix. */
+#ifndef TF_STAGES_H
+#define TF_STAGES_H
+
+#include <stdint.h>
+
+/* What the stream has shown so far. Segments are cut where the text says, so state carried
+ * from one to the next keeps the output independent of how the input was cut into calls. */
+struct tf__punct_state {
+    /* Fullwidth ，；：！？（） seen: the text was not flattened, so AUTO mode stays off for
+     * the rest of the stream (Debian's man pages mix ，with deliberate ASCII). */
+    uint32_t fullwidth;
+    /* 。、“”《》「」 seen: CJK sentence marks that NFKC leaves alone. */
+    uint32_t kept_marks;
+    /* ASCII , ; : ! ? glued between two CJK characters: what NFKC makes of ，；：！？. */
+    uint32_t ascii_between;
+    /* The evidence report item was made (once per stream). */
+    uint32_t reported;
+    /* Ruby annotations with a tone (mark, number or zhuyin) removed so far: with enough of
+     * them, toneless annotations are believed too. */
+    uint32_t ruby_toned;
+};
+
+#endif
