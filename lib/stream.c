@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "repair.h"
 #include "resync.h"
+#include "ruby.h"
 #include "zh.h"
 
 #include <stdio.h>
@@ -31,6 +32,7 @@ static const stage_entry STAGES[] = {
     {TF_STAGE_CLEANUP, tf__cleanup_segment},
     {TF_STAGE_REPAIR, tf__repair_segment},
     {TF_STAGE_RESYNC, tf__resync_segment},
+    {TF_STAGE_RUBY, tf__ruby_segment},
     {TF_STAGE_NORMALIZE, tf__normalize_segment},
 };
 
