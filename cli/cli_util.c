@@ -1,6 +1,9 @@
 /* cli_util.c - JSON Lines report and --explain output for the textfix program. */
 #include "cli_util.h"
 
+#include "cli.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 void cli_json_string(FILE *f, const char *s)
@@ -40,7 +43,13 @@ void cli_write_item_json(FILE *f, const char *file, const tf_report_item *it)
         return;
     fputc('{', f);
     kv_str(f, "file", file, 0);
-    kv_str(f, "stage", tf_stage_name(it->stage), 1);
+    fputc(',', f);
+    cli_write_item_fields(f, it);
+}
+
+void cli_write_item_fields(FILE *f, const tf_report_item *it)
+{
+    kv_str(f, "stage", tf_stage_name(it->stage), 0);
     kv_str(f, "rule", it->rule, 1);
     kv_u64(f, "in_offset", (unsigned long long)it->in_offset);
     kv_u64(f, "in_length", (unsigned long long)it->in_length);
@@ -108,4 +117,71 @@ void cli_explain_item(FILE *f, const char *file, const tf_report_item *it)
     visible(f, it->after);
     fprintf(f, "\" (%s; confidence %.2f)\n", it->explanation ? it->explanation : "",
             it->confidence);
+}
+
+void cli_buf_free(cli_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+int cli_buf_reserve(cli_buf *b, size_t extra)
+{
+    if (b->failed)
+        return -1;
+    if (b->cap - b->len > extra)
+        return 0; /* keeps room for a terminating NUL */
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len <= extra)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = 1;
+        return -1;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+void cli_buf_append(cli_buf *b, const void *p, size_t n)
+{
+    if (n == 0 || cli_buf_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void cli_buf_putc(cli_buf *b, char c)
+{
+    cli_buf_append(b, &c, 1);
+}
+
+void cli_write_record_item_json(FILE *f, const char *file, unsigned long long record,
+                                const char *field, const tf_report_item *it)
+{
+    if (!f)
+        return;
+    fputc('{', f);
+    kv_str(f, "file", file, 0);
+    fprintf(f, ",\"record\":%llu", record);
+    kv_str(f, "field", field, 1);
+    fputc(',', f);
+    cli_write_item_fields(f, it);
+}
+
+void cli_kinds_add(cli_kinds *k, const char *name, unsigned long long count)
+{
+    int i = 0;
+    while (i < k->n && strcmp(k->name[i], name))
+        i++;
+    if (i == k->n) {
+        if (k->n == CLI_MAX_KINDS)
+            i = k->n - 1; /* the last slot gathers whatever does not fit */
+        else
+            snprintf(k->name[k->n++], sizeof k->name[0], "%s", name);
+    }
+    k->count[i] += count;
 }
