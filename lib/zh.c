@@ -65,24 +65,54 @@ static inline uint32_t child(const tf__zh_dict *d, uint32_t node, uint32_t cp)
     return lo < d->first[node + 1] && d->labels[lo] == cp ? lo : 0;
 }
 
+/* Bits set in x. Written out because the builtin becomes a library call on baseline x86-64
+ * (no -mpopcnt), which costs more than these few operations. */
+static inline uint32_t popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555u);
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+    return (uint32_t)((x * 0x0101010101010101u) >> 56);
+}
+
+/* The root's child for cp: a bit test and a popcount for the BMP, where nearly all text is;
+ * most characters of a text start no key at all, and this rejects them at once. */
+static inline uint32_t root_child(const tf__zh_dict *d, uint32_t cp)
+{
+    if (cp >= 0x10000)
+        return child(d, 0, cp);
+    uint32_t w = (cp >> 6) - d->root_lo;
+    if (w >= d->root_nwords)
+        return 0;
+    uint64_t bits = d->root_bits[w], bit = (uint64_t)1 << (cp & 63);
+    if (!(bits & bit))
+        return 0;
+    return 1 + d->root_rank[w] + popcount64(bits & (bit - 1));
+}
+
 /* Length in bytes of the longest key of d that is a prefix of s[0..len), 0 if none; *val gets
  * its value. Like OpenCC's DartsDict::MatchPrefix, bounded by the text's end. */
 static size_t dict_match(const tf__zh_dict *d, const unsigned char *s, size_t len, uint32_t *val)
 {
     if (len > d->maxlen)
         len = d->maxlen;
-    uint32_t node = 0;
-    size_t i = 0, best = 0;
-    while (i < len) {
-        uint32_t cp;
-        size_t n = next_char(s + i, len - i, &cp);
-        if (cp == TF__BADCP || !(node = child(d, node, cp)))
-            break;
-        i += n;
+    uint32_t cp;
+    size_t i = next_char(s, len, &cp);
+    uint32_t node = cp == TF__BADCP ? 0 : root_child(d, cp);
+    if (!node)
+        return 0;
+    size_t best = 0;
+    for (;;) {
         if (d->values[node] != TF__ZH_NONE) {
             best = i;
             *val = d->values[node];
         }
+        if (i >= len || d->first[node] == d->first[node + 1])
+            break;
+        size_t n = next_char(s + i, len - i, &cp);
+        if (cp == TF__BADCP || !(node = child(d, node, cp)))
+            break;
+        i += n;
     }
     return best;
 }
@@ -158,8 +188,15 @@ typedef struct {
     uint64_t changed;
 } zh_run;
 
-/* Runs every stage of the chain over one segment and appends the result. */
-static void convert_segment(const tf__zh_conv *cv, const unsigned char *s, size_t len, zh_run *r)
+/* Runs every stage of the chain over one segment and appends the result. key_val is the
+ * segmentation dictionary's value when the segment is one of its keys, TF__ZH_NONE for an
+ * unmatched run.
+ * When the first stage's group starts with the segmentation dictionary (s2t, t2s, ...), its
+ * work is already known: on a key segment that dictionary's longest match is the whole
+ * segment, and inside an unmatched run it matches nowhere (every position of the run was
+ * tried during segmentation, with at least as much text). */
+static void convert_segment(const tf__zh_conv *cv, const unsigned char *s, size_t len,
+                            uint32_t key_val, zh_run *r)
 {
     if (!len)
         return;
@@ -170,7 +207,16 @@ static void convert_segment(const tf__zh_conv *cv, const unsigned char *s, size_
         tf__buf *dst = k + 1 == cv->nstages ? r->out : &r->tmp[k & 1];
         if (dst != r->out)
             tf__buf_clear(dst);
-        stage_apply(&cv->stages[k], cur, cur_len, dst);
+        const tf__zh_group *g = &cv->stages[k];
+        if (k == 0 && g->dicts[0] == cv->seg) {
+            tf__zh_group rest = {g->dicts + 1, g->n - 1};
+            if (key_val != TF__ZH_NONE)
+                put_value(dst, cv->seg, key_val, s, len);
+            else
+                stage_apply(&rest, s, len, dst);
+        } else {
+            stage_apply(g, cur, cur_len, dst);
+        }
         if (dst->failed)
             return;
         cur = (const unsigned char *)dst->data;
@@ -208,7 +254,7 @@ size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int fi
     while (pos < end && !out->failed) {
         size_t inert = inert_span(cv, s + pos, end - pos);
         if (inert) {
-            convert_segment(cv, s + run, pos - run, &r);
+            convert_segment(cv, s + run, pos - run, TF__ZH_NONE, &r);
             put(out, s + pos, inert);
             pos += inert;
             run = pos;
@@ -224,13 +270,13 @@ size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int fi
             pos += next_char(s + pos, end - pos, &cp);
             continue;
         }
-        convert_segment(cv, s + run, pos - run, &r);
-        convert_segment(cv, s + pos, m, &r);
+        convert_segment(cv, s + run, pos - run, TF__ZH_NONE, &r);
+        convert_segment(cv, s + pos, m, val, &r);
         pos += m;
         run = pos;
     }
     if (final) {
-        convert_segment(cv, s + run, len - run, &r);
+        convert_segment(cv, s + run, len - run, TF__ZH_NONE, &r);
         run = len;
     }
     /* Without final, an unmatched run still open at the stop could grow: it is left for the

@@ -20,13 +20,19 @@ typedef struct tf__zh_conv tf__zh_conv;
 /* One OpenCC dictionary as a code-point trie in breadth-first order. Node 0 is the root; the
  * children of node i are nodes first[i] .. first[i+1]-1, sorted by labels[] (the code point
  * on the edge into each). values[i] is TF__ZH_NONE, TF__ZH_SAME, or the entry's first
- * candidate as (offset << 8 | length) into pool. */
+ * candidate as (offset << 8 | length) into pool. The root's children come first, nodes
+ * 1 .. first[1]-1, so the n-th first character (in code point order) is node n. */
 typedef struct {
     const char *name;
     const uint32_t *labels;
     const uint32_t *first;
     const uint32_t *values;
     const char *pool;
+    /* The root's children with BMP labels as a bitmap over code points root_lo * 64 on, in
+     * root_nwords words, and root_rank[w] = children before word w: O(1) first steps. */
+    const uint64_t *root_bits;
+    const uint32_t *root_rank;
+    uint32_t root_lo, root_nwords;
     uint32_t nnodes;
     uint32_t maxlen; /* longest key, in bytes */
 } tf__zh_dict;

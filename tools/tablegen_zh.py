@@ -93,9 +93,12 @@ def emit_dict(name, entries, outdir):
            c_array("uint32_t", "labels", labels),
            c_array("uint32_t", "first", first),
            c_array("uint32_t", "values", values),
-           c_string("pool", pool),
-           "\nconst tf__zh_dict %s = {\"%s\", labels, first, values, pool, %d, %d};\n"
-           % (sym, name, len(labels), maxlen)]
+           c_string("pool", pool)]
+    lo, bits, rank = root_index(labels, first)
+    src += [c_array("uint64_t", "root_bits", ["0x%016xu" % b for b in bits], 4),
+            c_array("uint32_t", "root_rank", rank),
+            "\nconst tf__zh_dict %s = {\"%s\", labels, first, values, pool, root_bits, root_rank,\n"
+            "    %d, %d, %d, %d};\n" % (sym, name, lo, len(bits), len(labels), maxlen)]
     with open(os.path.join(outdir, "zh_%s.c" % name.lower()), "w", encoding="utf-8") as f:
         f.write("".join(src))
 
@@ -123,6 +126,24 @@ def build_trie(entries):
     first.append(len(labels))
     # first[] has one entry per node plus one: node i's children are first[i]..first[i+1]-1.
     return labels, first, values, bytes(pool)
+
+
+def root_index(labels, first):
+    """Bitmap of the root's BMP labels, in 64-bit words from word `lo`, and the number of
+    root children before each word: the root child for a code point is then one popcount
+    away instead of a binary search over thousands of first characters."""
+    firsts = [c for c in labels[first[0]:first[1]] if c < 0x10000]
+    if not firsts:
+        return 0, [0], [0]
+    lo, hi = firsts[0] >> 6, firsts[-1] >> 6
+    bits = [0] * (hi - lo + 1)
+    for c in firsts:
+        bits[(c >> 6) - lo] |= 1 << (c & 63)
+    rank, n = [], 0
+    for w in bits:
+        rank.append(n)
+        n += bin(w).count("1")
+    return lo, bits, rank
 
 
 def dict_files(spec):
