@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "repair.h"
 #include "resync.h"
+#include "punct.h"
 #include "ruby.h"
 #include "zh.h"
 
@@ -33,6 +34,7 @@ static const stage_entry STAGES[] = {
     {TF_STAGE_REPAIR, tf__repair_segment},
     {TF_STAGE_RESYNC, tf__resync_segment},
     {TF_STAGE_RUBY, tf__ruby_segment},
+    {TF_STAGE_PUNCT, tf__punct_segment},
     {TF_STAGE_NORMALIZE, tf__normalize_segment},
 };
 

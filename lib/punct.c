@@ -1,0 +1,462 @@
+/* punct.c - restores CJK punctuation that NFKC (or a careless converter) flattened to ASCII:
+ * ，；：！？（） became , ; : ! ? ( ) and … became ... inside Chinese sentences.
+ *
+ * Many authors write ASCII punctuation in Chinese on purpose (Debian's Chinese man pages do),
+ * and clean text must not change, so in the default mode (TF_PUNCT_AUTO) a segment is only
+ * touched when the stream so far carries the flattening signature:
+ *  - CJK sentence marks NFKC leaves alone (。、“”《》「」) are there,
+ *  - ASCII , ; : ! ? sits glued between CJK characters,
+ *  - and not one fullwidth ，；：！？（） has been seen (one is enough to show the text was not
+ *    flattened, and from then on the stage stays off for the stream).
+ * The evidence is carried in ctx->punct_state from segment to segment; segments are cut where
+ * the text says, so the result does not depend on how the input was cut into calls.
+ * TF_PUNCT_CJK restores wherever the local context is CJK, TF_PUNCT_ASCII goes the other way,
+ * TF_PUNCT_KEEP leaves everything. Where the stage acts it also turns fullwidth Latin letters
+ * and digits into ASCII and halfwidth katakana into fullwidth.
+ *
+ * What stays ASCII even then: punctuation between digits (08:48:27, 1,000), with Latin on
+ * both sides (E-mail:webmaster@..., URLs, code, Latin sentences), a ? or ! glued to a Latin
+ * letter (a lost-character marker, not a question), and parentheses whose content has no CJK
+ * character ((1), (WHO)). */
+#include "punct.h"
+
+#include <string.h>
+
+enum { TO_CJK = 1, TO_ASCII = 2 };
+
+/* Longest parenthesized text, in bytes, judged as a pair. */
+#define PAREN_SPAN 1024
+
+static int is_cjk(uint32_t c)
+{
+    return tf__is_han(c) || tf__is_kana(c) || (c >= 0x3000 && c <= 0x303F) ||
+           (c >= 0xFF01 && c <= 0xFF60) || c == 0x2026 || c == 0x2014;
+}
+
+static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+static int is_alnum(uint32_t c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static uint32_t cp_at(const unsigned char *s, size_t len, size_t at)
+{
+    uint32_t cp = 0;
+    if (at < len)
+        tf__utf8_next(s + at, len - at, &cp);
+    return cp;
+}
+
+/* The fullwidth form of an ASCII punctuation mark the stage restores, 0 for others. */
+static uint32_t fullwidth_of(unsigned char c)
+{
+    switch (c) {
+    case ',': return 0xFF0C;
+    case ';': return 0xFF1B;
+    case ':': return 0xFF1A;
+    case '!': return 0xFF01;
+    case '?': return 0xFF1F;
+    case '(': return 0xFF08;
+    case ')': return 0xFF09;
+    default: return 0;
+    }
+}
+
+static int is_restored_mark(uint32_t c)
+{
+    return c == 0xFF0C || c == 0xFF1B || c == 0xFF1A || c == 0xFF01 || c == 0xFF1F ||
+           c == 0xFF08 || c == 0xFF09;
+}
+
+static int is_kept_mark(uint32_t c)
+{
+    return c == 0x3001 || c == 0x3002 || c == 0x201C || c == 0x201D || c == 0x300A ||
+           c == 0x300B || c == 0x300C || c == 0x300D;
+}
+
+/* ---- evidence ------------------------------------------------------------------------ */
+
+/* Adds what the segment shows to the stream's evidence. */
+static void gather(struct tf__punct_state *st, const unsigned char *s, size_t len)
+{
+    uint32_t prev = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t c;
+        size_t n = tf__utf8_next(s + i, len - i, &c);
+        if (c >= 0x2000) {
+            st->fullwidth += is_restored_mark(c);
+            st->kept_marks += is_kept_mark(c);
+        } else if (c < 0x80 && c && strchr(",;:!?", (int)c) && is_cjk(prev) &&
+                   is_cjk(cp_at(s, len, i + 1))) {
+            st->ascii_between++;
+        }
+        prev = c;
+        i += n;
+    }
+}
+
+static int flattened(const struct tf__punct_state *st)
+{
+    return st->fullwidth == 0 && st->kept_marks > 0 && st->ascii_between > 0;
+}
+
+/* Whether a segment with no byte >= 0x80 may be skipped: it has no CJK to judge. A
+ * branch-free pass the compiler vectorizes. */
+static int all_ascii(const unsigned char *s, size_t len)
+{
+    unsigned any = 0;
+    for (size_t i = 0; i < len; i++)
+        any |= s[i];
+    return any < 0x80;
+}
+
+/* ---- decisions ----------------------------------------------------------------------- */
+
+/* The context a mark is judged in: the last character written (after earlier changes in
+ * the segment), the one before it, and the first character after the mark's run. */
+typedef struct {
+    uint32_t prev, prev2, next;
+    int question; /* the clause so far has a question word or particle */
+} around;
+
+/* Characters that make a Chinese clause a question (particles and question words). */
+static int is_question_char(uint32_t c)
+{
+    /* 吗嗎呢吧么麼嘛 哪谁誰什甚怎几幾否难難岂豈何 */
+    static const uint16_t Q[] = {0x5417, 0x55CE, 0x5462, 0x5427, 0x4E48, 0x9EBC, 0x561B,
+                                 0x54EA, 0x8C01, 0x8AB0, 0x4EC0, 0x751A, 0x600E, 0x51E0,
+                                 0x5E7E, 0x5426, 0x96BE, 0x96E3, 0x5C82, 0x8C48, 0x4F55};
+    for (size_t i = 0; i < sizeof Q / sizeof Q[0]; i++)
+        if (Q[i] == c)
+            return 1;
+    return 0;
+}
+
+/* A mark that ends a clause: the question evidence starts over after it. */
+static int ends_clause(uint32_t c)
+{
+    return c == 0x3002 || c == 0xFF0C || c == 0xFF01 || c == 0xFF1F || c == 0xFF1B ||
+           c == ',' || c == '.' || c == '!' || c == '?' || c == ';' || c == '\n';
+}
+
+static int left_cjk(const around *a)
+{
+    if (is_cjk(a->prev))
+        return 1;
+    /* A closing quote after CJK: “楓橋經驗”,不斷 */
+    return (a->prev == 0x201D || a->prev == 0x2019) && is_cjk(a->prev2);
+}
+
+static int right_cjk(const around *a)
+{
+    return is_cjk(a->next) || a->next == 0x201C || a->next == 0x2018;
+}
+
+/* Whether the ASCII mark c ( , ; : ! ? ) belongs to a CJK sentence. */
+static int wants_fullwidth(unsigned char c, const around *a)
+{
+    if (is_digit(a->prev) && is_digit(a->next))
+        return 0; /* 08:48:27, 1,000 */
+    if (a->next == '/' || a->next == '\\')
+        return 0; /* a URL scheme or a path */
+    if ((c == '?' || c == '!') && is_alnum(a->next))
+        return 0; /* 日?qǐng): the mark of a lost character, not a question */
+    if (c == '?' && tf__is_han(a->prev) && tf__is_han(a->next) && !a->question)
+        return 0; /* 大美青?蛻舳: between two Han characters only a question is a ？ */
+    if (left_cjk(a))
+        return 1;
+    return right_cjk(a) && a->prev && a->prev != ' ' && a->prev != '\t';
+}
+
+/* Whether the parenthesis opened at s[i] closes in the segment around CJK content, as a
+ * pair: (預防化解...工作法) yes; (1), (WHO), an unclosed one no. The look-ahead is bounded
+ * so a line full of parentheses stays linear. */
+static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i)
+{
+    int depth = 0, cjk = 0;
+    size_t end = len - i > PAREN_SPAN ? i + PAREN_SPAN : len;
+    for (size_t k = i; k < end;) {
+        uint32_t c;
+        size_t n = tf__utf8_next(s + k, end - k, &c);
+        if (c == '(')
+            depth++;
+        else if (c == ')' && --depth == 0)
+            return cjk;
+        else if (c == '\n')
+            return 0;
+        cjk |= is_cjk(c);
+        k += n;
+    }
+    return 0;
+}
+
+/* ---- conversion ---------------------------------------------------------------------- */
+
+typedef struct {
+    tf_ctx *ctx;
+    const unsigned char *s;
+    size_t len;
+    tf__buf *out;
+    const tf__pos *pos;
+    int mode;           /* TO_CJK or TO_ASCII */
+    const char *why;    /* the explanation every item of this segment carries */
+    double confidence;
+    around a;
+    uint64_t parens;    /* converted-or-not bit per open parenthesis, innermost lowest */
+    unsigned depth;
+    int changed;
+} conv;
+
+static void written(conv *v, uint32_t c)
+{
+    v->a.prev2 = v->a.prev;
+    v->a.prev = c;
+    if (ends_clause(c))
+        v->a.question = 0;
+    else if (c >= 0x4E00)
+        v->a.question |= is_question_char(c);
+}
+
+/* Replaces s[at..at+n) with the code points rep[0..k) and reports it. */
+static int replace(conv *v, size_t at, size_t n, const uint32_t *rep, size_t k,
+                   const char *rule)
+{
+    size_t out_at = v->out->len;
+    for (size_t j = 0; j < k; j++) {
+        if (tf__buf_put_cp(v->out, rep[j]))
+            return TF_E_NOMEM;
+        written(v, rep[j]);
+    }
+    tf__change ch = {
+        .stage = TF_STAGE_PUNCT, .rule = rule,
+        .in_offset = v->pos->in_base + at, .in_length = n,
+        .out_offset = v->pos->out_base + out_at, .out_length = v->out->len - out_at,
+        .before = (const char *)v->s + at, .before_len = n,
+        .after = v->out->data + out_at, .after_len = v->out->len - out_at,
+        .explanation = v->why, .confidence = v->confidence,
+    };
+    v->ctx->totals.repairs++;
+    v->changed = 1;
+    return tf__report_add(v->ctx, &ch) ? TF_E_NOMEM : 0;
+}
+
+static const char *rule_of(unsigned char c)
+{
+    switch (c) {
+    case ',': return "fullwidth-comma";
+    case ';': return "fullwidth-semicolon";
+    case ':': return "fullwidth-colon";
+    case '!': return "fullwidth-exclamation";
+    case '?': return "fullwidth-question";
+    default: return "fullwidth-parenthesis";
+    }
+}
+
+/* An ASCII mark s[i] in TO_CJK mode. Returns bytes consumed, or a negative error. */
+static long ascii_mark(conv *v, size_t i)
+{
+    unsigned char c = v->s[i];
+    int full = 0;
+    if (c == '(') {
+        full = paren_pair_cjk(v->s, v->len, i);
+        if (v->depth < 64)
+            v->parens = (v->parens << 1) | (uint64_t)full;
+        v->depth++;
+    } else if (c == ')') {
+        if (v->depth > 0 && v->depth <= 64)
+            full = (int)(v->parens & 1);
+        if (v->depth > 0 && v->depth-- <= 64)
+            v->parens >>= 1;
+    } else {
+        size_t e = i + 1;
+        while ((c == '!' || c == '?') && e < v->len && (v->s[e] == '!' || v->s[e] == '?'))
+            e++; /* a run like ?! is judged as one */
+        v->a.next = cp_at(v->s, v->len, e);
+        full = wants_fullwidth(c, &v->a);
+    }
+    if (!full) {
+        written(v, c);
+        return tf__buf_putc(v->out, c) ? TF_E_NOMEM : 1;
+    }
+    uint32_t rep = fullwidth_of(c);
+    int rc = replace(v, i, 1, &rep, 1, rule_of(c));
+    return rc ? rc : 1;
+}
+
+/* A run of dots s[i..) in TO_CJK mode: ... or ...... after CJK was … or ……. */
+static long dots(conv *v, size_t i)
+{
+    size_t e = i;
+    while (e < v->len && v->s[e] == '.')
+        e++;
+    v->a.next = cp_at(v->s, v->len, e);
+    size_t n = e - i;
+    if (n % 3 || n > 12 || !(left_cjk(&v->a) || (right_cjk(&v->a) && is_cjk(v->a.prev)))) {
+        if (tf__buf_append(v->out, v->s + i, n))
+            return TF_E_NOMEM;
+        written(v, '.');
+        return (long)n;
+    }
+    uint32_t rep[4] = {0x2026, 0x2026, 0x2026, 0x2026};
+    int rc = replace(v, i, n, rep, n / 3, "ellipsis");
+    return rc ? rc : (long)n;
+}
+
+/* Halfwidth katakana U+FF61-U+FF9F as fullwidth (NFKC's own mapping). */
+static const uint16_t HALFWIDTH_KANA[63] = {
+    0x3002, 0x300C, 0x300D, 0x3001, 0x30FB, 0x30F2, 0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9,
+    0x30E3, 0x30E5, 0x30E7, 0x30C3, 0x30FC, 0x30A2, 0x30A4, 0x30A6, 0x30A8, 0x30AA, 0x30AB,
+    0x30AD, 0x30AF, 0x30B1, 0x30B3, 0x30B5, 0x30B7, 0x30B9, 0x30BB, 0x30BD, 0x30BF, 0x30C1,
+    0x30C4, 0x30C6, 0x30C8, 0x30CA, 0x30CB, 0x30CC, 0x30CD, 0x30CE, 0x30CF, 0x30D2, 0x30D5,
+    0x30D8, 0x30DB, 0x30DE, 0x30DF, 0x30E0, 0x30E1, 0x30E2, 0x30E4, 0x30E6, 0x30E8, 0x30E9,
+    0x30EA, 0x30EB, 0x30EC, 0x30ED, 0x30EF, 0x30F3, 0x309B, 0x309C,
+};
+
+/* The kana with a (semi-)voiced mark composed in, 0 when it takes none. */
+static uint32_t voiced(uint32_t kana, uint32_t mark)
+{
+    int semi = mark == 0xFF9F;
+    if (kana >= 0x30CF && kana <= 0x30DB && (kana - 0x30CF) % 3 == 0)
+        return kana + (semi ? 2 : 1); /* ハヒフヘホ */
+    if (semi)
+        return 0;
+    if ((kana >= 0x30AB && kana <= 0x30C2 && (kana - 0x30AB) % 2 == 0) || kana == 0x30C4 ||
+        kana == 0x30C6 || kana == 0x30C8)
+        return kana + 1;
+    return kana == 0x30A6 ? 0x30F4 : 0;
+}
+
+/* A fullwidth or halfwidth form at s[i] (code point c, n bytes). */
+static long width_form(conv *v, size_t i, uint32_t c, size_t n)
+{
+    uint32_t rep = 0;
+    size_t used = n;
+    const char *rule = "fullwidth-latin";
+    if ((c >= 0xFF10 && c <= 0xFF19) || (c >= 0xFF21 && c <= 0xFF3A) || (c >= 0xFF41 && c <= 0xFF5A)) {
+        rep = c - 0xFEE0;
+    } else if (c >= 0xFF01 && c <= 0xFF5E && v->mode == TO_ASCII) {
+        rep = c - 0xFEE0;
+        rule = "ascii-punctuation";
+    } else if (c >= 0xFF61 && c <= 0xFF9F) {
+        rep = HALFWIDTH_KANA[c - 0xFF61];
+        rule = "halfwidth-katakana";
+        uint32_t m = cp_at(v->s, v->len, i + n);
+        if ((m == 0xFF9E || m == 0xFF9F) && voiced(rep, m)) {
+            rep = voiced(rep, m);
+            used += 3;
+        }
+    }
+    if (!rep) {
+        written(v, c);
+        return tf__buf_append(v->out, v->s + i, n) ? TF_E_NOMEM : (long)n;
+    }
+    int rc = replace(v, i, used, &rep, 1, rule);
+    return rc ? rc : (long)used;
+}
+
+/* CJK marks as ASCII, for TF_PUNCT_ASCII: 。、“”‘’【】… (the fullwidth forms go through
+ * width_form). 0 when c has no ASCII form here. */
+static size_t ascii_form(uint32_t c, uint32_t *rep)
+{
+    switch (c) {
+    case 0x3002: rep[0] = '.'; return 1;
+    case 0x3001: rep[0] = ','; return 1;
+    case 0x201C: case 0x201D: rep[0] = '"'; return 1;
+    case 0x2018: case 0x2019: rep[0] = '\''; return 1;
+    case 0x3010: rep[0] = '['; return 1;
+    case 0x3011: rep[0] = ']'; return 1;
+    case 0x2026: rep[0] = rep[1] = rep[2] = '.'; return 3;
+    default: return 0;
+    }
+}
+
+/* One character at s[i] in whichever mode; returns bytes consumed or a negative error. */
+static long step(conv *v, size_t i)
+{
+    unsigned char b = v->s[i];
+    if (b < 0x80) {
+        if (v->mode == TO_CJK && fullwidth_of(b))
+            return ascii_mark(v, i);
+        if (v->mode == TO_CJK && b == '.')
+            return dots(v, i);
+        written(v, b);
+        return tf__buf_putc(v->out, b) ? TF_E_NOMEM : 1;
+    }
+    uint32_t c, rep[3];
+    size_t n = tf__utf8_next(v->s + i, v->len - i, &c);
+    if (c >= 0xFF01 && c <= 0xFF9F)
+        return width_form(v, i, c, n);
+    size_t k = v->mode == TO_ASCII ? ascii_form(c, rep) : 0;
+    if (k) {
+        int rc = replace(v, i, n, rep, k, "ascii-punctuation");
+        return rc ? rc : (long)n;
+    }
+    written(v, c);
+    return tf__buf_append(v->out, v->s + i, n) ? TF_E_NOMEM : (long)n;
+}
+
+static int convert(conv *v)
+{
+    for (size_t i = 0; i < v->len;) {
+        long n = step(v, i);
+        if (n < 0)
+            return (int)n;
+        i += (size_t)n;
+    }
+    return v->changed ? 0 : 1;
+}
+
+/* The one report item that says why AUTO mode acts on this stream. */
+static int report_evidence(tf_ctx *ctx, const tf__pos *pos)
+{
+    struct tf__punct_state *st = &ctx->punct_state;
+    if (st->reported)
+        return 0;
+    st->reported = 1;
+    tf__change ch = {
+        .stage = TF_STAGE_PUNCT, .rule = "punct-evidence",
+        .in_offset = pos->in_base, .out_offset = pos->out_base,
+        .before = "", .after = "",
+        .explanation = "the text keeps CJK marks NFKC leaves alone (。、“”) and has ASCII , ; : "
+                       "! ? glued between CJK characters, yet not one fullwidth ，；：！？（）: "
+                       "its punctuation was flattened",
+        .confidence = 0.9,
+    };
+    return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
+}
+
+int tf__punct_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    struct tf__punct_state *st = &ctx->punct_state;
+    if (ctx->punct == TF_PUNCT_KEEP || all_ascii(s, len))
+        return 1;
+    if (ctx->punct == TF_PUNCT_AUTO) {
+        if (st->fullwidth)
+            return 1; /* the stream showed it was not flattened */
+        gather(st, s, len);
+        if (!flattened(st))
+            return 1;
+    }
+    conv v = {
+        .ctx = ctx, .s = s, .len = len, .out = out, .pos = pos,
+        .mode = ctx->punct == TF_PUNCT_ASCII ? TO_ASCII : TO_CJK,
+        .why = ctx->punct == TF_PUNCT_AUTO
+                   ? "ASCII punctuation inside a CJK sentence, in a text whose punctuation was "
+                     "flattened (see the punct-evidence item)"
+                   : ctx->punct == TF_PUNCT_CJK ? "--punct cjk: CJK punctuation in CJK sentences"
+                                                : "--punct ascii: ASCII punctuation",
+        .confidence = ctx->punct == TF_PUNCT_AUTO ? 0.9 : 1.0,
+    };
+    if (ctx->punct == TF_PUNCT_AUTO && report_evidence(ctx, pos))
+        return TF_E_NOMEM;
+    size_t mark = out->len;
+    int rc = convert(&v);
+    if (rc == 1) {
+        out->len = mark; /* nothing changed: drop the copy */
+        if (out->data)
+            out->data[mark] = 0;
+        return 1;
+    }
+    return rc;
+}
