@@ -123,3 +123,10 @@ uninstall:
 
 clean:
 	rm -rf build
+
+# ---- Chinese conversion (issue 5) ----------------------------------------------------------
+# The long conformance run against Debian's opencc: >= 2 MB of real text per configuration.
+# `make test` runs a ~1 MB sample of it through tests/py/test_zh_conformance.py.
+.PHONY: zh-conformance
+zh-conformance: all
+	@sh tests/zh/full_conformance.sh $(B)
