@@ -48,6 +48,8 @@ typedef struct {
     int input_error;
     int output_error;
     int flush_lines; /* the input is a pipe: flush the output after every line or record */
+    FILE *err;        /* where this input's messages go; NULL: stderr (batch mode keeps them
+                         per file, so they come out in file order whatever --jobs is) */
     cli_kinds *kinds; /* when set, report items are counted here by kind */
     /* what the last input was, kept after its context is reset (batch mode reads it) */
     tf_report_totals totals;
@@ -58,6 +60,9 @@ typedef struct {
 
 /* Creates a context configured from the options; prints why and returns NULL on failure. */
 tf_ctx *cli_make_ctx(const options *o);
+
+/* Where messages about the current input go. */
+FILE *cli_err(const run_state *st);
 
 /* Writes n bytes to st->out; returns 0, or 1 when the output failed (kept in st). */
 int cli_write_out(run_state *st, const void *p, size_t n);

@@ -6,10 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Length of the valid UTF-8 sequence at p, or 0 when the bytes there are not one. */
+static size_t utf8_valid_len(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t n = p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+             : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((n == 3 && p[0] == 0xE0 && p[1] < 0xA0) || (n == 3 && p[0] == 0xED && p[1] >= 0xA0) ||
+        (n == 4 && p[0] == 0xF0 && p[1] < 0x90) || (n == 4 && p[0] == 0xF4 && p[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+/* Bytes that are not UTF-8 (file names can hold any) are written as the text \xNN, so the
+ * report stays valid JSON and still shows what the bytes were. */
 void cli_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        size_t n;
         switch (*p) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
@@ -19,8 +38,12 @@ void cli_json_string(FILE *f, const char *s)
         default:
             if (*p < 0x20 || *p == 0x7F)
                 fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
+            else if ((n = utf8_valid_len(p)) == 0)
+                fprintf(f, "\\\\x%02X", *p);
+            else {
+                fwrite(p, 1, n, f);
+                p += n - 1;
+            }
         }
     }
     fputc('"', f);

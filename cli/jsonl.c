@@ -420,7 +420,7 @@ static int fix_value(jsonl_job *j, const char *rec, const member *m, const char 
     int rc = tf_fix(j->ctx, j->text.data ? j->text.data : "", j->text.len, &out, &on);
     cli_flush_items(j->ctx, j->o, j->st, j->name, j->line, field);
     if (rc) {
-        fprintf(stderr, "textfix: %s:%llu: field \"%s\": %s (%s)\n", j->name, j->line, field,
+        fprintf(cli_err(j->st), "textfix: %s:%llu: field \"%s\": %s (%s)\n", j->name, j->line, field,
                 tf_strerror(rc), tf_ctx_error_detail(j->ctx));
         return rc;
     }
@@ -481,7 +481,7 @@ static int emit_record(jsonl_job *j, const char *rec, size_t len)
 
 static int refuse(jsonl_job *j, const char *why, size_t at)
 {
-    fprintf(stderr, "textfix: %s:%llu: %s at byte %zu (--strict)\n", j->name, j->line, why, at);
+    fprintf(cli_err(j->st), "textfix: %s:%llu: %s at byte %zu (--strict)\n", j->name, j->line, why, at);
     return TF_E_INVALID_INPUT;
 }
 
@@ -534,7 +534,7 @@ static void write_jsonl_summary(const jsonl_job *j)
                 s->records, s->changed, s->invalid, s->missing, s->first_invalid);
     }
     if (!j->o->quiet && (s->invalid || s->missing))
-        fprintf(stderr, "textfix: %s: %llu records, %llu changed; %llu not JSON objects "
+        fprintf(cli_err(j->st), "textfix: %s: %llu records, %llu changed; %llu not JSON objects "
                         "(first at line %llu) and %llu lacking a field passed through\n",
                 j->name, s->records, s->changed, s->invalid, s->first_invalid, s->missing);
 }
@@ -555,7 +555,7 @@ int jsonl_process(tf_ctx *ctx, const options *o, run_state *st, FILE *in, const 
         }
     }
     if (rc == 0 && ferror(in)) {
-        fprintf(stderr, "textfix: %s: read error\n", name);
+        fprintf(cli_err(st), "textfix: %s: read error\n", name);
         rc = TF_E_INVALID_INPUT;
     }
     write_jsonl_summary(&j);

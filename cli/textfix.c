@@ -286,11 +286,16 @@ void cli_flush_items(tf_ctx *ctx, const options *o, run_state *st, const char *w
         else if (st->report)
             cli_write_item_json(st->report, where, it);
         if (o->explain && record)
-            fprintf(stderr, "%s:%llu: field \"%s\": ", where, record, field ? field : "");
+            fprintf(cli_err(st), "%s:%llu: field \"%s\": ", where, record, field ? field : "");
         if (o->explain)
-            cli_explain_item(stderr, record ? "" : where, it);
+            cli_explain_item(cli_err(st), record ? "" : where, it);
     }
     tf_report_clear(ctx);
+}
+
+FILE *cli_err(const run_state *st)
+{
+    return st->err ? st->err : stderr;
 }
 
 int cli_write_out(run_state *st, const void *p, size_t n)
@@ -350,7 +355,7 @@ static int feed(tf_ctx *ctx, const options *o, run_state *st, const char *name,
         int rc = tf_fix_stream(ctx, &ob, &in, dir, &pending);
         cli_flush_items(ctx, o, st, name, 0, NULL);
         if (rc) {
-            fprintf(stderr, "textfix: %s: %s (%s)\n", name, tf_strerror(rc), tf_ctx_error_detail(ctx));
+            fprintf(cli_err(st), "textfix: %s: %s (%s)\n", name, tf_strerror(rc), tf_ctx_error_detail(ctx));
             return rc;
         }
         if (!o->check && cli_write_out(st, obuf, ob.pos))
@@ -393,7 +398,7 @@ static int stream_rest(tf_ctx *ctx, const options *o, run_state *st, int fd, con
     while (rc == 0 && !eof) {
         n = st->flush_lines ? read_some(fd, head, READ_CHUNK) : read_full(fd, head, READ_CHUNK);
         if (n < 0) {
-            fprintf(stderr, "textfix: %s: read error: %s\n", name, strerror(errno));
+            fprintf(cli_err(st), "textfix: %s: read error: %s\n", name, strerror(errno));
             return TF_E_INVALID_INPUT;
         }
         eof = st->flush_lines ? n == 0 : (size_t)n < READ_CHUNK;
@@ -420,7 +425,7 @@ static int process_plain(tf_ctx *ctx, const options *o, run_state *st, int fd, c
     ssize_t n = head && obuf ? read_full(fd, head, READ_CHUNK) : -1;
     st->binary = 0;
     if (n < 0) {
-        fprintf(stderr, "textfix: %s: %s\n", name, head ? strerror(errno) : "out of memory");
+        fprintf(cli_err(st), "textfix: %s: %s\n", name, head ? strerror(errno) : "out of memory");
         goto done;
     }
     int complete = (size_t)n < READ_CHUNK;
@@ -432,7 +437,7 @@ static int process_plain(tf_ctx *ctx, const options *o, run_state *st, int fd, c
     }
     if (d.binary && !o->strict) {
         if (!o->quiet && !st->kinds)
-            fprintf(stderr, "textfix: %s: looks like a binary file; passed through unchanged\n", name);
+            fprintf(cli_err(st), "textfix: %s: looks like a binary file; passed through unchanged\n", name);
         cli_write_binary_summary(st->report, name, (uint64_t)n);
         st->binary = 1;
         rc = o->check ? 0 : pass_through(fd, st, head, (size_t)n);
@@ -460,7 +465,7 @@ int cli_process_fd(tf_ctx *ctx, const options *o, run_state *st, int fd, const c
         int fd2 = dup(fd); /* fclose() must not close the caller's descriptor */
         FILE *in = fd2 >= 0 ? fdopen(fd2, "rb") : NULL;
         if (!in) {
-            fprintf(stderr, "textfix: %s: %s\n", name, strerror(errno));
+            fprintf(cli_err(st), "textfix: %s: %s\n", name, strerror(errno));
             if (fd2 >= 0)
                 close(fd2);
             return TF_E_NOMEM;
