@@ -240,6 +240,19 @@ static size_t inert_span(const tf__zh_conv *cv, const unsigned char *s, size_t l
     return i;
 }
 
+/* Where non-final conversion must start holding back: from here on a longest match could
+ * reach past the chunk's end. A match never crosses an inert character, so text up to the last
+ * inert ASCII byte (usually the newline a streamed line ends with) is always safe; this lets
+ * a line come out as soon as it is complete. */
+static size_t hold_from(const tf__zh_conv *cv, const unsigned char *s, size_t end)
+{
+    size_t stop = end > cv->seg->maxlen ? end - cv->seg->maxlen : 0;
+    for (size_t i = end; i > stop; i--)
+        if (s[i - 1] < 0x80 && !keyed(cv, s[i - 1]))
+            return i;
+    return stop;
+}
+
 size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int final,
                       tf__buf *out, uint64_t *nchanged)
 {
@@ -250,6 +263,7 @@ size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int fi
     tf__buf_init(&r.tmp[0], 0);
     tf__buf_init(&r.tmp[1], 0);
     tf__buf_reserve(out, end + end / 4);
+    size_t hold = final ? end : hold_from(cv, s, end);
     size_t pos = 0, run = 0; /* run: where the current unmatched run began */
     while (pos < end && !out->failed) {
         size_t inert = inert_span(cv, s + pos, end - pos);
@@ -261,8 +275,8 @@ size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int fi
             continue;
         }
         /* Unless this is the end of the text, the longest match here must not depend on
-         * bytes not yet seen: stop while a key could still reach past the chunk. */
-        if (!final && end - pos < cv->seg->maxlen)
+         * bytes not yet seen: stop where a key could still reach past the chunk. */
+        if (pos >= hold)
             break;
         uint32_t val, cp;
         size_t m = dict_match(cv->seg, s + pos, end - pos, &val);

@@ -164,6 +164,26 @@ static void test_invalid_bytes_pass_through(void)
     tf__buf_free(&b);
 }
 
+/* A streamed line comes out whole as soon as its newline arrives (the CLI flushes pipes per
+ * line); only text after the last newline may be held for phrase context. */
+static void test_line_not_held(void)
+{
+    for (size_t c = 0; c < NCONFIGS; c++) {
+        tf__buf b;
+        tf__buf_init(&b, 0);
+        const char *line = "太后的头发很干燥。面\n";
+        size_t used = tf__zh_convert(tf__zh_find(CONFIGS[c]), line, strlen(line), 0, &b, NULL);
+        CHECK_EQ(used, strlen(line));
+        tf__buf_free(&b);
+    }
+    /* After the newline, "头发" could begin a longer phrase in s2t: it waits. */
+    tf__buf b;
+    tf__buf_init(&b, 0);
+    CHECK_EQ(tf__zh_convert(tf__zh_find("s2t"), "a\n头发", 8, 0, &b, NULL), 2);
+    CHECK_STR_EQ(b.data, "a\n");
+    tf__buf_free(&b);
+}
+
 static void test_every_config_resolves(void)
 {
     for (size_t c = 0; c < NCONFIGS; c++) {
@@ -234,4 +254,5 @@ static void test_threads_agree(void)
 
 CHECK_MAIN("test_zh", CASE(test_chunked_equals_whole), CASE(test_byte_at_a_time),
            CASE(test_known_conversions), CASE(test_invalid_bytes_pass_through),
-           CASE(test_every_config_resolves), CASE(test_threads_agree))
+           CASE(test_line_not_held), CASE(test_every_config_resolves),
+           CASE(test_threads_agree))
