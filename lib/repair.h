@@ -1,0 +1,129 @@
+/* repair.h - the mojibake repair stage: text that was decoded with the wrong codec.
+ * Internal to libtextfix; never installed.
+ *
+ * The stage is split by the kind of damage:
+ *   repair.c        the stage entry, the per-context state, runs of edits and the report
+ *   repair_sbcs.c   the single-byte codecs' byte tables (sloppy variants, like ftfy's)
+ *   repair_latin.c  UTF-8 read as a single-byte codec (windows-125x, Latin-1, MacRoman, cp437)
+ *   repair_cjk.c    CJK mix-ups: UTF-8 read as GBK/Big5/Shift_JIS/EUC-*, those read as
+ *                   Latin-1, and GBK/Big5/Shift_JIS read as one another
+ * The declarations below the stage interface are shared by those files only. */
+#ifndef TF_REPAIR_H
+#define TF_REPAIR_H
+
+#include "internal.h"
+
+#include <iconv.h>
+#include <stdint.h>
+
+struct tf__repair_state;
+
+/* The stage: repairs src[0..len) (valid UTF-8) and appends the result to out. Returns 0, or
+ * 1 when the segment is clean and nothing was appended (the pipeline then passes src on
+ * as it is, which keeps clean text free of copies), or a negative tf_error. */
+int tf__repair_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos);
+
+/* Releases the per-context repair state (iconv handles, lookup tables). Accepts NULL. */
+void tf__repair_free(struct tf__repair_state *st);
+
+/* ---- shared by repair*.c ------------------------------------------------------------- */
+
+/* The single-byte codecs, in the order they are tried (ftfy's order: the most common
+ * confusions first, so ties go to them). */
+enum {
+    TF__SB_LATIN1,
+    TF__SB_CP1252,
+    TF__SB_CP1251,
+    TF__SB_CP1250,
+    TF__SB_CP1253,
+    TF__SB_CP1254,
+    TF__SB_CP1257,
+    TF__SB_ISO88592,
+    TF__SB_MACROMAN,
+    TF__SB_CP437,
+    TF__SB_COUNT
+};
+
+/* What a byte stands for in a lost-byte position: U+FFFD encodes to it in every sloppy
+ * single-byte codec, so "a byte was lost here" survives re-encoding. */
+#define TF__SB_LOST 0x1Au
+
+/* Code points of bytes 0x80..0xFF. The sloppy variants map a byte the codec leaves undefined
+ * to the C1 control of the same number, so every byte round-trips. */
+extern const uint16_t tf__sb_high[TF__SB_COUNT][128];
+/* Names used in report rules: "windows-1252", "macroman", ... */
+extern const char *const tf__sb_name[TF__SB_COUNT];
+
+/* One repair of src[start..end): the text that replaces it, already final (all layers). */
+typedef struct {
+    size_t start, end;
+    size_t text_off, text_len; /* in the edit list's text buffer */
+    char rule[96];             /* the codec chain, e.g. "utf-8 read as windows-1252" */
+    const char *explanation;
+    double confidence;
+} tf__edit;
+
+typedef struct {
+    tf__edit *v;
+    size_t n, cap;
+    tf__buf text;
+} tf__edits;
+
+/* Per-context state, made on first use of the stage and freed with the context. */
+#define TF__ICONV_CACHE 24
+typedef struct {
+    uint16_t cp;
+    uint8_t byte;
+} tf__sb_rev;
+
+typedef struct tf__repair_state {
+    struct {
+        const char *to, *from;
+        iconv_t cd;
+    } ic[TF__ICONV_CACHE];
+    size_t n_ic;
+    tf__buf conv;                          /* scratch for conversions */
+    tf__sb_rev rev[TF__SB_COUNT][128];     /* each codec's high half, sorted by code point */
+    uint8_t lcls[0x600], lcls2[0x600];     /* latin classes of U+0000..05FF, U+2000..25FF */
+    uint8_t *cjk_flags;                    /* repair_cjk.c's classes, built on first use */
+} tf__repair_state;
+
+/* Bits of lcls/lcls2: the roles a character can play in single-byte mojibake of UTF-8. */
+#define TF__L_LEAD 1u  /* a lead byte C2..F4 in some codec */
+#define TF__L_CONT 2u  /* a continuation byte 80..BF in some codec */
+#define TF__L_A0 4u    /* a lead after which a lost no-break space shows as a space */
+#define TF__L_C1 8u    /* a C1 control */
+
+void tf__latin_state_init(tf__repair_state *st);
+void tf__cjk_state_free(tf__repair_state *st);
+/* The byte cp encodes to in single-byte codec c, or -1. ASCII is itself. */
+int tf__sb_encode(const tf__repair_state *st, int c, uint32_t cp);
+/* Whether s[start..end) overlaps an edit already made. */
+int tf__edits_overlap(const tf__edits *e, size_t start, size_t end);
+
+tf__repair_state *tf__repair_state_get(tf_ctx *ctx);
+
+/* Converts with a cached iconv handle; on success out holds the result (NUL-terminated) and
+ * 0 is returned; -1 means a byte could not be converted (or the codec is missing). */
+int tf__repair_iconv(tf__repair_state *st, const char *to, const char *from, const char *src,
+                     size_t n, tf__buf *out);
+
+/* Adds an edit; the replacement text is copied. Returns 0 or -1 when out of memory. */
+int tf__edits_add(tf__edits *e, size_t start, size_t end, const char *text, size_t text_len,
+                  const char *rule, const char *explanation, double confidence);
+
+/* The single-byte pass: finds runs of UTF-8 read as a single-byte codec in s[0..len) and adds
+ * an edit for each run worth repairing. Returns 0 or -1 when out of memory. */
+int tf__repair_latin(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
+
+/* The CJK pass, for the spans of s[0..len) that no edit covers yet. */
+int tf__repair_cjk(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
+
+/* The latin pass's cheap test: whether s has a character a single-byte mojibake could be
+ * made of next to another one. False for clean CJK and most clean European text. */
+int tf__latin_suspect(const tf__repair_state *st, const char *s, size_t len);
+
+/* The CJK pass's cheap test; -1 when out of memory (its tables are built on first use). */
+int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len);
+
+#endif
