@@ -42,13 +42,27 @@ static inline size_t next_char(const unsigned char *s, size_t len, uint32_t *cp)
     return tf__utf8_next(s, len, cp);
 }
 
+static inline int in_bitmap(const tf__zh_bitmap *m, uint32_t cp)
+{
+    uint32_t w = (cp >> 6) - m->lo;
+    return w < m->n && ((m->words[w] >> (cp & 63)) & 1);
+}
+
 /* Invalid bytes and code points in no key are inert. Code points beyond the BMP are not in
  * the bitmap and are treated as keyed, which is only slower, never wrong. */
 static inline int keyed(const tf__zh_conv *cv, uint32_t cp)
 {
     if (cp >= 0x10000)
         return cp != TF__BADCP;
-    return (cv->keyed[cp >> 3] >> (cp & 7)) & 1;
+    return in_bitmap(&cv->keyed, cp);
+}
+
+/* Whether an unmatched run may be cut just before cp without changing the result: no stage
+ * can have a match that spans the cut (see phrase_chars() in tools/tablegen_zh.py). Beyond the
+ * BMP the answer is a safe no. */
+static inline int cuttable(const tf__zh_conv *cv, uint32_t cp)
+{
+    return cp < 0x10000 && !in_bitmap(&cv->phrase, cp);
 }
 
 /* The child of node labelled cp, or 0 (the root is never anyone's child). */
@@ -240,6 +254,26 @@ static size_t inert_span(const tf__zh_conv *cv, const unsigned char *s, size_t l
     return i;
 }
 
+/* Non-final conversion stopped at pos inside an unmatched run begun at run. The run may go on
+ * in the next chunk, but it can still be cut before its last cuttable character: convert up
+ * to there now. Without this, a long run with no phrase and no inert character (a line of
+ * t2s text made only of convertible characters, say) would be held whole. Returns the new
+ * start of the run. */
+static size_t cut_run(const tf__zh_conv *cv, const unsigned char *s, size_t run, size_t pos,
+                      size_t end, zh_run *r)
+{
+    size_t cut = run;
+    for (size_t i = run; i <= pos && i < end;) {
+        uint32_t cp;
+        size_t n = next_char(s + i, end - i, &cp);
+        if (i > run && cuttable(cv, cp))
+            cut = i;
+        i += n;
+    }
+    convert_segment(cv, s + run, cut - run, TF__ZH_NONE, r);
+    return cut;
+}
+
 /* Where non-final conversion must start holding back: from here on a longest match could
  * reach past the chunk's end. A match never crosses an inert character, so text up to the last
  * inert ASCII byte (usually the newline a streamed line ends with) is always safe; this lets
@@ -276,8 +310,10 @@ size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int fi
         }
         /* Unless this is the end of the text, the longest match here must not depend on
          * bytes not yet seen: stop where a key could still reach past the chunk. */
-        if (pos >= hold)
+        if (pos >= hold) {
+            run = cut_run(cv, s, run, pos, end, &r);
             break;
+        }
         uint32_t val, cp;
         size_t m = dict_match(cv->seg, s + pos, end - pos, &val);
         if (!m) {

@@ -46,10 +46,17 @@ typedef struct {
 
 #define TF__ZH_MAX_STAGES 4
 
+/* A set of BMP code points: bit (cp & 63) of words[(cp >> 6) - lo], for n words. */
+typedef struct {
+    const uint64_t *words;
+    uint32_t lo, n;
+} tf__zh_bitmap;
+
 struct tf__zh_conv {
     const char *name;
     const tf__zh_dict *seg; /* segmentation: forward maximum matching on this */
-    const uint8_t *keyed;   /* bitmap of BMP code points found in any key of any dict */
+    tf__zh_bitmap keyed;    /* code points found in any key of any of its dictionaries */
+    tf__zh_bitmap phrase;   /* code points an unmatched run is never cut before */
     unsigned nstages;
     tf__zh_group stages[TF__ZH_MAX_STAGES];
 };

@@ -12,9 +12,10 @@ entry, as (offset << 8 | length) into one string pool, SAME when it equals the k
 entries kept only to block other cuts) or NONE when no key ends there.
 
 Each configuration becomes its segmentation dictionary, its chain of stages (a stage is a group
-of dictionaries, first match wins) and a bitmap of the BMP code points found in any key of any
-of its dictionaries. A character outside that set can never be part of a match at any stage, so
-the engine may cut the text around it freely (see lib/zh.c).
+of dictionaries, first match wins) and two bitmaps over the BMP: the characters found in any
+key of its dictionaries (a character outside that set can never be part of a match at any
+stage, so the engine may cut the text around it freely) and the characters an unmatched run
+must not be cut before (see phrase_chars() and lib/zh.c).
 """
 import argparse
 import glob
@@ -164,33 +165,76 @@ def load_config(name):
     return seg[0], stages
 
 
+def bitmap(chars):
+    """The BMP members of chars as 64-bit words from word `lo`: (lo, words)."""
+    cps = sorted(ord(c) for c in chars if ord(c) < 0x10000)
+    if not cps:
+        return 0, [0]
+    lo = cps[0] >> 6
+    words = [0] * ((cps[-1] >> 6) - lo + 1)
+    for c in cps:
+        words[(c >> 6) - lo] |= 1 << (c & 63)
+    return lo, words
+
+
+def keyed_chars(seg, stages, dicts):
+    """Characters in any key of any dictionary of the configuration."""
+    return {ch for d in set([seg] + sum(stages, [])) for key, _ in dicts[d] for ch in key}
+
+
+def phrase_chars(seg, stages, dicts):
+    """Characters that an unmatched run must not be cut before (see lib/zh.c): those in a
+    multi-character key of a dictionary the stages apply to runs, and, closing over the
+    single-character entries, any character that one of them turns into such a character.
+    The first stage's segmentation dictionary is left out when the stage starts with it:
+    it never matches inside an unmatched run."""
+    phrase, single = set(), []
+    for k, group in enumerate(stages):
+        for i, d in enumerate(group):
+            if k == 0 and i == 0 and d == seg:
+                continue
+            for key, value in dicts[d]:
+                if len(key) > 1:
+                    phrase.update(key)
+                else:
+                    single.append((key, value))
+    changed = True
+    while changed:
+        changed = False
+        for key, value in single:
+            if key not in phrase and any(ch in phrase for ch in value):
+                phrase.add(key)
+                changed = True
+    return phrase
+
+
+def emit_bitmap(src, name, chars):
+    lo, words = bitmap(chars)
+    src.append(c_array("uint64_t", name, ["0x%016xu" % w for w in words], 4))
+    return "{%s, %d, %d}" % (name, lo, len(words))
+
+
 def emit_configs(configs, dicts, outdir):
     src = [HEADER, '#include "zh.h"\n\n']
     used = sorted({d for seg, stages in configs.values() for d in [seg] + sum(stages, [])})
     for d in used:
         src.append("extern const tf__zh_dict tf__zh_dict_%s;\n" % d)
     src.append("\n")
+    rows = []
     for name in CONFIGS:
         seg, stages = configs[name]
-        keyed = bytearray(65536 // 8)
-        for d in set([seg] + sum(stages, [])):
-            for key, _ in dicts[d]:
-                for ch in key:
-                    if ord(ch) < 65536:
-                        keyed[ord(ch) >> 3] |= 1 << (ord(ch) & 7)
         cid = name.replace("2", "_to_")
-        src.append(c_array("uint8_t", "keyed_" + cid, list(keyed), 32))
+        keyed = emit_bitmap(src, "keyed_" + cid, keyed_chars(seg, stages, dicts))
+        phrase = emit_bitmap(src, "phrase_" + cid, phrase_chars(seg, stages, dicts))
         for i, st in enumerate(stages):
             src.append("static const tf__zh_dict *const stage_%s_%d[] = {%s};\n"
                        % (cid, i, ", ".join("&tf__zh_dict_" + d for d in st)))
         src.append("\n")
-    src.append("const tf__zh_conv tf__zh_configs[] = {\n")
-    for name in CONFIGS:
-        seg, stages = configs[name]
-        cid = name.replace("2", "_to_")
         groups = ", ".join("{stage_%s_%d, %d}" % (cid, i, len(st)) for i, st in enumerate(stages))
-        src.append("    {\"%s\", &tf__zh_dict_%s, keyed_%s, %d, {%s}},\n"
-                   % (name, seg, cid, len(stages), groups))
+        rows.append("    {\"%s\", &tf__zh_dict_%s, %s,\n     %s, %d, {%s}},\n"
+                    % (name, seg, keyed, phrase, len(stages), groups))
+    src.append("const tf__zh_conv tf__zh_configs[] = {\n")
+    src += rows
     src.append("};\nconst size_t tf__zh_nconfigs = %d;\n" % len(CONFIGS))
     with open(os.path.join(outdir, "zh_configs.c"), "w", encoding="utf-8") as f:
         f.write("".join(src))

@@ -184,6 +184,22 @@ static void test_line_not_held(void)
     tf__buf_free(&b);
 }
 
+/* A long run of convertible characters with no phrase and nothing inert in it is still
+ * converted as it streams, not held whole until the end. */
+static void test_long_run_not_held(void)
+{
+    tf__buf text, out;
+    tf__buf_init(&text, 0);
+    tf__buf_init(&out, 0);
+    for (int i = 0; i < 20000; i++)
+        tf__buf_append(&text, "們個這", 9);
+    size_t used = tf__zh_convert(tf__zh_find("t2s"), text.data, text.len, 0, &out, NULL);
+    CHECK(used > text.len - 64);
+    CHECK(out.len == used);
+    tf__buf_free(&text);
+    tf__buf_free(&out);
+}
+
 static void test_every_config_resolves(void)
 {
     for (size_t c = 0; c < NCONFIGS; c++) {
@@ -254,5 +270,5 @@ static void test_threads_agree(void)
 
 CHECK_MAIN("test_zh", CASE(test_chunked_equals_whole), CASE(test_byte_at_a_time),
            CASE(test_known_conversions), CASE(test_invalid_bytes_pass_through),
-           CASE(test_line_not_held), CASE(test_every_config_resolves),
+           CASE(test_line_not_held), CASE(test_long_run_not_held), CASE(test_every_config_resolves),
            CASE(test_threads_agree))
