@@ -422,8 +422,14 @@ static double two_byte_evidence(const ltext *t, const lseq *q, int codec, int al
     int in_word = is_letter(prev) || is_letter(next);
     if (codec == TF__SB_MACROMAN)
         hot = hot && in_word; /* `√π` in a formula is math; `wei√ü` is not */
-    if (c == 0xA0 || c == 0xAD)
+    if (c == 0xA0 || c == 0xAD) {
+        /* `Ã\xa0` is `à`; `Â\xa0` is a no-break space, telling only after a lowercase word
+         * or punctuation (`namedÂ\xa0`), not between capitals (`MISUTÂ\xa0AJIKKO`). */
+        if (lead == 0xC2 && hot)
+            return is_ascii_lower(prev) || prev == '.' || prev == ',' || prev == '!' ||
+                   prev == '?' ? 1 : 0;
         return hot ? 1 : 0;
+    }
     double e;
     if (is_letter(c))
         /* Two letters (`ÅØ`, `Рё`) are weak evidence unless the lead is a symbol glued to a
