@@ -105,22 +105,21 @@ static inline uint32_t root_child(const tf__zh_dict *d, uint32_t cp)
 }
 
 /* Length in bytes of the longest key of d that is a prefix of s[0..len), 0 if none; *val gets
- * its value. Like OpenCC's DartsDict::MatchPrefix, bounded by the text's end. */
-static size_t dict_match(const tf__zh_dict *d, const unsigned char *s, size_t len, uint32_t *val)
+ * its value. Like OpenCC's DartsDict::MatchPrefix, bounded by the text's end. The caller has
+ * decoded the first character (cp, n bytes): the first step is the one that fails for most
+ * characters, so it stays cheap and inline, and the walk goes on only for a possible key. */
+static size_t dict_walk(const tf__zh_dict *d, uint32_t node, const unsigned char *s, size_t i,
+                        size_t len, uint32_t *val)
 {
     if (len > d->maxlen)
         len = d->maxlen;
-    uint32_t cp;
-    size_t i = next_char(s, len, &cp);
-    uint32_t node = cp == TF__BADCP ? 0 : root_child(d, cp);
-    if (!node)
-        return 0;
     size_t best = 0;
     for (;;) {
         if (d->values[node] != TF__ZH_NONE) {
             best = i;
             *val = d->values[node];
         }
+        uint32_t cp;
         if (i >= len || d->first[node] == d->first[node + 1])
             break;
         size_t n = next_char(s + i, len - i, &cp);
@@ -131,12 +130,20 @@ static size_t dict_match(const tf__zh_dict *d, const unsigned char *s, size_t le
     return best;
 }
 
+static inline size_t dict_match(const tf__zh_dict *d, uint32_t cp, size_t n,
+                                const unsigned char *s, size_t len, uint32_t *val)
+{
+    uint32_t node = cp == TF__BADCP ? 0 : root_child(d, cp);
+    return node ? dict_walk(d, node, s, n, len, val) : 0;
+}
+
 /* OpenCC's DictGroup::MatchPrefix: the first dictionary with any match decides. */
-static size_t group_match(const tf__zh_group *g, const unsigned char *s, size_t len,
-                          uint32_t *val, const tf__zh_dict **which)
+static inline size_t group_match(const tf__zh_group *g, uint32_t cp, size_t n,
+                                 const unsigned char *s, size_t len, uint32_t *val,
+                                 const tf__zh_dict **which)
 {
     for (unsigned k = 0; k < g->n; k++) {
-        size_t m = dict_match(g->dicts[k], s, len, val);
+        size_t m = dict_match(g->dicts[k], cp, n, s, len, val);
         if (m) {
             *which = g->dicts[k];
             return m;
@@ -155,24 +162,30 @@ static void put_value(tf__buf *out, const tf__zh_dict *d, uint32_t val, const un
 }
 
 /* One stage over one segment: forward maximum matching inside s[0..len). Unmatched stretches
- * are copied in one piece. */
-static void stage_apply(const tf__zh_group *g, const unsigned char *s, size_t len, tf__buf *out)
+ * are copied in one piece. Returns 0, having written nothing, when nothing matched: most
+ * segments pass most stages unchanged, and the caller then keeps the text it has. */
+static int stage_apply(const tf__zh_group *g, const unsigned char *s, size_t len, tf__buf *out)
 {
     size_t i = 0, copied = 0;
+    int any = 0;
     while (i < len) {
         uint32_t val, cp;
         const tf__zh_dict *d = NULL;
-        size_t m = group_match(g, s + i, len - i, &val, &d);
+        size_t n = next_char(s + i, len - i, &cp);
+        size_t m = group_match(g, cp, n, s + i, len - i, &val, &d);
         if (!m) {
-            i += next_char(s + i, len - i, &cp);
+            i += n;
             continue;
         }
         put(out, s + copied, i - copied);
         put_value(out, d, val, s + i, m);
         i += m;
         copied = i;
+        any = 1;
     }
-    put(out, s + copied, len - copied);
+    if (any)
+        put(out, s + copied, len - copied);
+    return any;
 }
 
 /* Characters that differ between the segment and its conversion, position by position. */
@@ -218,29 +231,34 @@ static void convert_segment(const tf__zh_conv *cv, const unsigned char *s, size_
     const unsigned char *cur = s;
     size_t cur_len = len;
     for (unsigned k = 0; k < cv->nstages; k++) {
-        tf__buf *dst = k + 1 == cv->nstages ? r->out : &r->tmp[k & 1];
-        if (dst != r->out)
-            tf__buf_clear(dst);
+        /* Write to whichever scratch buffer does not hold the current text. */
+        tf__buf *dst = cur == (const unsigned char *)r->tmp[0].data ? &r->tmp[1] : &r->tmp[0];
+        tf__buf_clear(dst);
         const tf__zh_group *g = &cv->stages[k];
+        int wrote;
         if (k == 0 && g->dicts[0] == cv->seg) {
             tf__zh_group rest = {g->dicts + 1, g->n - 1};
-            if (key_val != TF__ZH_NONE)
+            wrote = key_val != TF__ZH_NONE;
+            if (wrote)
                 put_value(dst, cv->seg, key_val, s, len);
             else
-                stage_apply(&rest, s, len, dst);
+                wrote = stage_apply(&rest, s, len, dst);
         } else {
-            stage_apply(g, cur, cur_len, dst);
+            wrote = stage_apply(g, cur, cur_len, dst);
         }
         if (dst->failed)
             return;
-        cur = (const unsigned char *)dst->data;
-        cur_len = dst->len;
+        if (wrote) {
+            cur = (const unsigned char *)dst->data;
+            cur_len = dst->len;
+        }
     }
+    put(r->out, cur, cur_len);
     r->changed += count_changed(s, len, (const unsigned char *)r->out->data + start,
                                 r->out->len - start);
 }
 
-/* Length of the stretch of inert characters at s[0..len), at least one character long. */
+/* Length of the stretch of inert characters at s[0..len). */
 static size_t inert_span(const tf__zh_conv *cv, const unsigned char *s, size_t len)
 {
     size_t i = 0;
@@ -300,8 +318,10 @@ size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int fi
     size_t hold = final ? end : hold_from(cv, s, end);
     size_t pos = 0, run = 0; /* run: where the current unmatched run began */
     while (pos < end && !out->failed) {
-        size_t inert = inert_span(cv, s + pos, end - pos);
-        if (inert) {
+        uint32_t val, cp;
+        size_t n = next_char(s + pos, end - pos, &cp);
+        if (!keyed(cv, cp)) {
+            size_t inert = n + inert_span(cv, s + pos + n, end - pos - n);
             convert_segment(cv, s + run, pos - run, TF__ZH_NONE, &r);
             put(out, s + pos, inert);
             pos += inert;
@@ -314,10 +334,9 @@ size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int fi
             run = cut_run(cv, s, run, pos, end, &r);
             break;
         }
-        uint32_t val, cp;
-        size_t m = dict_match(cv->seg, s + pos, end - pos, &val);
+        size_t m = dict_match(cv->seg, cp, n, s + pos, end - pos, &val);
         if (!m) {
-            pos += next_char(s + pos, end - pos, &cp);
+            pos += n;
             continue;
         }
         convert_segment(cv, s + run, pos - run, TF__ZH_NONE, &r);
