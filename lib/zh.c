@@ -14,11 +14,19 @@
  * `keyed` says which may) can never be inside any match at any stage, so cutting an unmatched
  * run around it changes nothing. Such "inert" characters (ASCII, newlines, most punctuation)
  * are copied straight through; this keeps runs short and is what lets a chunked conversion
- * stop early at a point that no later byte can influence. */
+ * stop early at a point that no later byte can influence.
+ *
+ * Streaming (final == 0): a segmentation decision is made only when the longest key could not
+ * reach past the chunk (or an inert byte bounds it), and an unmatched run still open at the
+ * stop is converted only up to its last character before which no stage can match across
+ * (tf__zh_conv.phrase). The rest is returned to the caller, so any chunking gives the output
+ * of one call over the whole text. No state lives between calls: the tables are const and
+ * the scratch buffers belong to the call, so threads may convert in parallel freely. */
 #include "zh.h"
 
 #include "internal.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* Appends n bytes; the inline test avoids a call per character in the common case. */
@@ -314,7 +322,11 @@ size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int fi
     zh_run r = {.out = out};
     tf__buf_init(&r.tmp[0], 0);
     tf__buf_init(&r.tmp[1], 0);
-    tf__buf_reserve(out, end + end / 4);
+    /* Room for the usual output up front (conversion rarely changes the length much), but
+     * never a reservation that alone would trip the buffer's cap and mark it failed. */
+    size_t cap = out->limit ? out->limit : SIZE_MAX / 2;
+    if (out->len <= cap && end + end / 4 <= cap - out->len)
+        tf__buf_reserve(out, end + end / 4);
     size_t hold = final ? end : hold_from(cv, s, end);
     size_t pos = 0, run = 0; /* run: where the current unmatched run began */
     while (pos < end && !out->failed) {
