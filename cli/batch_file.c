@@ -1,9 +1,10 @@
 /* batch_file.c - one file of a batch run, written safely: the repaired text goes to a
- * temporary file in the destination's own directory, which is flushed to disk (fsync), given
- * the original's mode, owner and times, and only then renamed over the destination. rename()
- * is atomic within a directory, so a reader (or a crash, or SIGKILL) sees either the old file
- * or the new one, never a partial one. A killed run can leave a hidden temporary file; the
- * next run removes it (batch.c). */
+ * temporary file in the destination's own directory, which is flushed to disk (fsync, in
+ * place), given the original's mode, owner and times, and only then renamed over the
+ * destination. rename() is atomic within a directory, so a reader (or a crash, or SIGKILL)
+ * sees either the old file or the new one, never a partial one. A killed run can leave a
+ * hidden temporary file; the next run removes it (batch.c). The directory entries are made
+ * durable once, at the end of the run (batch.c). */
 #include "batch.h"
 
 #include <errno.h>
@@ -152,7 +153,11 @@ static int finish_tmp(file_job *j)
         set_error(j, "cannot write the output", errno ? errno : EIO);
         return -1;
     }
-    if (fsync(fd)) {
+    /* In place, the file must be on disk before the rename replaces the original, or a
+     * crash could leave an empty file where the original was. A mirror replaces nothing of
+     * the user's; it is flushed once at the end of the run (syncfs), which is much faster
+     * than a flush per file. */
+    if (j->w->o->in_place && fsync(fd)) {
         set_error(j, "cannot flush the output to disk", errno);
         return -1;
     }
@@ -166,18 +171,6 @@ static int finish_tmp(file_job *j)
         return -1;
     }
     return 0;
-}
-
-/* The new directory entry is durable only once the directory itself is flushed. */
-static void sync_dir_of(const char *path)
-{
-    char dir[PATH_MAX];
-    dir_of(path, dir, sizeof dir);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
 }
 
 /* Whether the temporary file holds exactly the source's bytes. */
@@ -199,21 +192,22 @@ static int same_as_source(file_job *j)
     return same;
 }
 
-/* The source must be the file we read: not replaced, grown or removed meanwhile. */
-static int source_still_same(file_job *j)
+/* The source must be the file we read: not changed or removed meanwhile. Returns -1 when
+ * it is, else the status to give the file. */
+static int source_check(file_job *j)
 {
     struct stat now, path_now;
+    if (lstat(j->e->src, &path_now) && errno == ENOENT) {
+        set_error(j, "the file vanished during the run; nothing written", 0);
+        return ST_SKIPPED;
+    }
     if (fstat(j->fd, &now) || now.st_size != j->before.st_size ||
         now.st_mtim.tv_sec != j->before.st_mtim.tv_sec ||
-        now.st_mtim.tv_nsec != j->before.st_mtim.tv_nsec) {
+        now.st_mtim.tv_nsec != j->before.st_mtim.tv_nsec || path_now.st_ino != j->before.st_ino) {
         set_error(j, "the file changed during the run; left as it was", 0);
-        return 0;
+        return ST_FAILED;
     }
-    if (lstat(j->e->src, &path_now) || path_now.st_ino != j->before.st_ino) {
-        set_error(j, "the file vanished or was replaced during the run; left as it was", 0);
-        return 0;
-    }
-    return 1;
+    return -1;
 }
 
 static int keep_backup(file_job *j)
@@ -240,7 +234,10 @@ static int commit(file_job *j, int changed)
         drop_tmp(j);
         return ST_UNCHANGED;
     }
-    if (finish_tmp(j) || (o->in_place && !source_still_same(j)))
+    int gone = o->in_place ? source_check(j) : -1;
+    if (gone >= 0)
+        return gone;
+    if (finish_tmp(j))
         return ST_FAILED;
     if (o->in_place && changed && o->backup && keep_backup(j))
         return ST_FAILED;
@@ -256,7 +253,6 @@ static int commit(file_job *j, int changed)
     j->tmp_path = NULL;
     if (j->e->new_name && o->in_place && unlink(j->e->src))
         set_error(j, "repaired copy written, but the old name could not be removed", errno);
-    sync_dir_of(target);
     return changed || (o->in_place && j->e->new_name) ? ST_CHANGED : ST_UNCHANGED;
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli.h"
 
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,4 +208,24 @@ void cli_kinds_add(cli_kinds *k, const char *name, unsigned long long count)
             snprintf(k->name[k->n++], sizeof k->name[0], "%s", name);
     }
     k->count[i] += count;
+}
+
+/* glibc loads a converter module on iconv_open() and unloads it when its last descriptor
+ * is closed. The library opens and closes a descriptor per candidate encoding for every
+ * input, so without this each file (or JSON record) would pay for dlopen()/dlclose() of a
+ * dozen modules, and parallel workers would queue on the loader's lock. Descriptors held
+ * for the life of the process keep the modules loaded. */
+static iconv_t pinned_codecs[64];
+
+void cli_pin_codecs(void)
+{
+    static const char *const names[] = {
+        "GB18030", "BIG5-HKSCS", "BIG5", "CP932", "SHIFT_JIS", "EUC-JP", "CP949", "EUC-KR",
+        "WINDOWS-1252", "WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1253", "WINDOWS-1254",
+        "WINDOWS-1257", "ISO-8859-1", "ISO-8859-2", "KOI8-R", "UTF-16LE", "UTF-16BE", "GBK",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && 2 * i + 1 < 64; i++) {
+        pinned_codecs[2 * i] = iconv_open("UTF-8", names[i]);
+        pinned_codecs[2 * i + 1] = iconv_open(names[i], "UTF-8");
+    }
 }

@@ -36,4 +36,7 @@ void cli_buf_putc(cli_buf *b, char c);
 /* Writes an item's fields after the opening brace of a JSON object, then "}\n". */
 void cli_write_item_fields(FILE *f, const tf_report_item *it);
 
+/* Keeps iconv's converter modules loaded for the life of the process (see cli_util.c). */
+void cli_pin_codecs(void);
+
 #endif

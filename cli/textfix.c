@@ -6,6 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -570,6 +573,13 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     signal(SIGPIPE, SIG_IGN); /* a closed pipe becomes a write error we report, not a kill */
+#ifdef __GLIBC__
+    /* Buffers of a few hundred KB per input would otherwise be mmap()ed and unmapped for
+     * every file or record; in a threaded batch run that serializes the workers on the
+     * kernel's memory-map lock. */
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+#endif
+    cli_pin_codecs();
     if (o.dir || o.in_place)
         return batch_run(&o);
     return stream_run(&o);
