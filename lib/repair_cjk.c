@@ -1,18 +1,554 @@
-/* repair_cjk.c - CJK mix-ups (placeholder while the pass is written). */
+/* repair_cjk.c - CJK mojibake:
+ *   UTF-8 read as GBK, Big5, Shift_JIS, EUC-JP or EUC-KR: `鍙戝竷` for `发布`, `縺薙ｓ`;
+ *   those double-byte codecs read as Latin-1/windows-1252: `ÄãºÃ` for `你好`;
+ *   and the U+FFFD that such a round trip made of lost bytes: `锟斤拷`.
+ *
+ * UTF-8 read as a double-byte codec is recognized by its bytes: re-encoded, the characters
+ * give back UTF-8's pattern of a lead byte E0..EF and two continuation bytes, pair after pair,
+ * which clean text almost never does. A per-context table gives each character's byte
+ * classes in every codec, so the clean-text scan is one table look-up per character with no
+ * iconv call; iconv runs only on the few windows that show the pattern, and the model has
+ * the last word. The double-byte codecs read as Latin-1 show as runs of four or more Latin-1
+ * letters and symbols; only the model can say which codec they were, so they are repaired
+ * only when it clearly prefers one decoding. */
+#include "model.h"
 #include "repair.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-void tf__cjk_state_free(tf__repair_state *st) { free(st->cjk_flags); }
+enum { DB_GBK, DB_BIG5, DB_SJIS, DB_EUCJP, DB_EUCKR, DB_COUNT };
+
+static const struct {
+    const char *iconv_name;
+    const char *label; /* in report rules */
+} DBCS[DB_COUNT] = {
+    {"GB18030", "gbk"},
+    {"BIG5-HKSCS", "big5"},
+    {"CP932", "shift_jis"},
+    {"EUC-JP", "euc-jp"},
+    {"CP949", "euc-kr"},
+};
+
+/* Byte classes of a character's two bytes in one codec, two bits per codec in the table:
+ * L = a UTF-8 lead of three bytes (E0..EF), C = a continuation (80..BF). */
+enum { T_NONE = 0, T_LC = 1, T_CL = 2, T_CC = 3 };
+#define T_SJIS_C1 (1u << 10) /* a halfwidth katakana whose one Shift_JIS byte is a C */
+
+/* The table covers U+3000..9FFF, the Hangul syllables and the halfwidth/fullwidth forms:
+ * every character UTF-8-as-double-byte mojibake is made of. */
+#define IDX_HANGUL 0x7000
+#define IDX_FORMS (IDX_HANGUL + (0xD7A4 - 0xAC00))
+#define TABLE_SIZE (IDX_FORMS + 0xF0)
+
+static int cjk_index(uint32_t cp)
+{
+    if (cp >= 0x3000 && cp < 0xA000)
+        return (int)(cp - 0x3000);
+    if (cp >= 0xAC00 && cp <= 0xD7A3)
+        return IDX_HANGUL + (int)(cp - 0xAC00);
+    if (cp >= 0xFF00 && cp < 0xFFF0)
+        return IDX_FORMS + (int)(cp - 0xFF00);
+    return -1;
+}
+
+static unsigned byte_class(unsigned b)
+{
+    return b >= 0xE0 && b <= 0xEF ? 'L' : b >= 0x80 && b <= 0xBF ? 'C' : 0;
+}
+
+static unsigned pair_type(unsigned b1, unsigned b2)
+{
+    unsigned x = byte_class(b1), y = byte_class(b2);
+    if (x == 'L' && y == 'C')
+        return T_LC;
+    if (x == 'C' && y == 'L')
+        return T_CL;
+    return x == 'C' && y == 'C' ? T_CC : T_NONE;
+}
+
+/* Decodes every two-byte code of codec c once and records the class pair of each character
+ * it yields. About 24,000 tiny conversions per codec, done once per context. */
+static void fill_codec(tf__repair_state *st, uint16_t *tab, int c)
+{
+    tf__buf *out = &st->conv;
+    for (unsigned lead = 0x81; lead <= 0xFE; lead++) {
+        if (byte_class(lead) == 0)
+            continue; /* only pairs that can carry the pattern matter */
+        for (unsigned trail = 0x80; trail <= 0xFE; trail++) {
+            unsigned t = pair_type(lead, trail);
+            if (t == T_NONE)
+                continue;
+            char in[2] = {(char)lead, (char)trail};
+            if (tf__repair_iconv(st, "UTF-8", DBCS[c].iconv_name, in, 2, out))
+                continue;
+            uint32_t cp;
+            size_t n = tf__utf8_next((const unsigned char *)out->data, out->len, &cp);
+            int idx = n == out->len ? cjk_index(cp) : -1;
+            if (idx >= 0 && ((tab[idx] >> (2 * c)) & 3u) == 0)
+                tab[idx] |= (uint16_t)(t << (2 * c));
+        }
+    }
+}
+
+static uint16_t *cjk_table(tf__repair_state *st)
+{
+    if (st->cjk_flags)
+        return (uint16_t *)st->cjk_flags;
+    uint16_t *tab = calloc(TABLE_SIZE, sizeof *tab);
+    if (!tab)
+        return NULL;
+    for (int c = 0; c < DB_COUNT; c++)
+        fill_codec(st, tab, c);
+    for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
+        tab[IDX_FORMS + 0x61 + (b - 0xA1)] |= T_SJIS_C1;
+    st->cjk_flags = (uint8_t *)tab;
+    return tab;
+}
+
+void tf__cjk_state_free(tf__repair_state *st)
+{
+    free(st->cjk_flags);
+    st->cjk_flags = NULL;
+}
+
+/* ---- following the UTF-8 pattern ----------------------------------------------------- */
+
+/* Per codec: continuation bytes still expected, and UTF-8 characters completed in the
+ * current unbroken stretch. */
+typedef struct {
+    unsigned char pending[DB_COUNT];
+    unsigned short done[DB_COUNT];
+} chain;
+
+static void chain_reset(chain *ch) { memset(ch, 0, sizeof *ch); }
+
+/* Feeds one byte class ('L' or 'C') to codec c's chain; returns 0 when the pattern breaks. */
+static int chain_byte(chain *ch, int c, unsigned cls)
+{
+    if (cls == 'L') {
+        if (ch->pending[c])
+            return 0;
+        ch->pending[c] = 2;
+        return 1;
+    }
+    if (!ch->pending[c])
+        return 0;
+    if (--ch->pending[c] == 0)
+        ch->done[c]++;
+    return 1;
+}
+
+/* Feeds one character of table value v; restarts a codec's chain where it breaks. */
+static void chain_char(chain *ch, uint16_t v)
+{
+    for (int c = 0; c < DB_COUNT; c++) {
+        unsigned t = (v >> (2 * c)) & 3u;
+        if (c == DB_SJIS && (v & T_SJIS_C1)) {
+            if (!chain_byte(ch, c, 'C'))
+                ch->pending[c] = 0, ch->done[c] = 0;
+            continue;
+        }
+        if (t == T_NONE) {
+            ch->pending[c] = 0, ch->done[c] = 0;
+            continue;
+        }
+        unsigned b1 = t == T_LC ? 'L' : 'C', b2 = t == T_CL ? 'L' : 'C';
+        if (!chain_byte(ch, c, b1)) {
+            ch->pending[c] = 0, ch->done[c] = 0;
+            if (b1 == 'L')
+                chain_byte(ch, c, b1);
+        }
+        if (!chain_byte(ch, c, b2)) {
+            ch->pending[c] = 0, ch->done[c] = 0;
+            if (b2 == 'L')
+                chain_byte(ch, c, b2);
+        }
+    }
+}
+
+/* Whether some codec's chain shows mojibake: two whole UTF-8 characters, or one begun and
+ * cut off by a lost byte (U+FFFD next). */
+static int chain_hit(const chain *ch, int lost_next)
+{
+    for (int c = 0; c < DB_COUNT; c++)
+        if (ch->done[c] >= 2 || (lost_next && (ch->done[c] || ch->pending[c])))
+            return 1;
+    return 0;
+}
+
+/* Latin-1 letters and symbols (U+00A0..00FF) and windows-1252's extras in a row. */
+static int latin_high(uint32_t cp)
+{
+    return (cp >= 0xA0 && cp <= 0xFF) || (cp >= 0x152 && cp <= 0x17E) || cp == 0x192 ||
+           cp == 0x2C6 || cp == 0x2DC || (cp >= 0x2013 && cp <= 0x203A) || cp == 0x20AC ||
+           cp == 0x2122 || (cp >= 0x80 && cp <= 0x9F);
+}
+
+#define LATIN_RUN_MIN 4 /* two double-byte characters */
 
 int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
 {
-    (void)st, (void)s, (void)len;
+    const unsigned char *u = (const unsigned char *)s;
+    uint16_t *tab = NULL;
+    chain ch;
+    chain_reset(&ch);
+    int latin_run = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        size_t n = tf__utf8_next(u + i, len - i, &cp);
+        i += n;
+        latin_run = latin_high(cp) ? latin_run + 1 : 0;
+        if (latin_run >= LATIN_RUN_MIN)
+            return 1;
+        int idx = n == 3 ? cjk_index(cp) : -1;
+        if (idx < 0) {
+            if (cp == 0xFFFD && chain_hit(&ch, 1))
+                return 1;
+            chain_reset(&ch);
+            continue;
+        }
+        if (!tab && !(tab = cjk_table(st)))
+            return -1;
+        chain_char(&ch, tab[idx]);
+        if (chain_hit(&ch, 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- the pass ------------------------------------------------------------------------ */
+
+typedef struct {
+    tf__repair_state *st;
+    const char *s;
+    size_t len;
+    size_t n;      /* characters */
+    uint32_t *cp;
+    size_t *off;   /* n + 1 */
+    uint16_t *tab;
+} ctext;
+
+typedef struct {
+    size_t start, end; /* byte offsets in the segment */
+    double gain;       /* model log-likelihood gain */
+    char rule[48];
+    tf__buf text;
+} cand;
+
+typedef struct {
+    cand *v;
+    size_t n, cap;
+} cands;
+
+static int cands_push(cands *cs, size_t start, size_t end, double gain, const char *rule,
+                      const char *text, size_t text_len)
+{
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 8;
+        cand *v = realloc(cs->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        cs->v = v;
+        cs->cap = cap;
+    }
+    cand *c = &cs->v[cs->n++];
+    c->start = start;
+    c->end = end;
+    c->gain = gain;
+    snprintf(c->rule, sizeof c->rule, "%s", rule);
+    tf__buf_init(&c->text, 0);
+    return tf__buf_append(&c->text, text, text_len);
+}
+
+static void cands_free(cands *cs)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        tf__buf_free(&cs->v[i].text);
+    free(cs->v);
+}
+
+/* A decoded character a repair may produce: no controls, no private use. */
+static int decoded_ok(uint32_t c)
+{
+    return c == '\t' || (c >= 0x20 && c != 0x7F && !(c >= 0x80 && c < 0xA0) &&
+                         !(c >= 0xE000 && c <= 0xF8FF) && c < 0xF0000);
+}
+
+/* Decodes bytes as UTF-8 into out; a sequence cut off at the very end (its last byte was
+ * lost) becomes U+FFFD. Returns the number of non-ASCII characters, or -1 if the bytes are
+ * not UTF-8 or decode to something no text has. */
+static int utf8_lossy_end(const char *b, size_t n, tf__buf *out, int *lost)
+{
+    const unsigned char *u = (const unsigned char *)b;
+    int wide = 0;
+    tf__buf_clear(out);
+    *lost = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = tf__utf8_next(u + i, n - i, &cp);
+        if (cp == TF__BADCP) {
+            if (tf__utf8_incomplete_tail(u + i, n - i) != n - i)
+                return -1;
+            *lost = 1;
+            tf__buf_put_cp(out, 0xFFFD);
+            break;
+        }
+        if (!decoded_ok(cp))
+            return -1;
+        wide += cp >= 0x80;
+        tf__buf_append(out, b + i, k);
+        i += k;
+    }
+    return out->failed ? -1 : wide;
+}
+
+/* Model gain of replacing s[start..end) by text, with a little context on each side. */
+static double gain_of(const ctext *t, size_t start, size_t end, const char *text, size_t len)
+{
+    double before = tf__model_score(t->s + start, end - start, NULL);
+    double after = tf__model_score(text, len, NULL);
+    return after - before;
+}
+
+/* One window of codec c's UTF-8 pattern, characters [a, b): re-encode, decode as UTF-8. */
+static int try_utf8_window(ctext *t, int c, size_t a, size_t b, cands *cs)
+{
+    tf__buf bytes, dec;
+    tf__buf_init(&bytes, 0);
+    tf__buf_init(&dec, 0);
+    size_t end = b;
+    /* The decoder of the wrong codec turned a lone last byte into U+FFFD or `?`. */
+    while (end > a && (t->cp[end - 1] == 0xFFFD || t->cp[end - 1] == '?'))
+        end--;
+    int rc = 0, lost = 0;
+    if (end > a && tf__repair_iconv(t->st, DBCS[c].iconv_name, "UTF-8", t->s + t->off[a],
+                                    t->off[end] - t->off[a], &bytes) == 0) {
+        if (tf__buf_append(&dec, "", 0))
+            rc = -1;
+        int wide = rc ? -1 : utf8_lossy_end(bytes.data, bytes.len, &dec, &lost);
+        if (end < b && !lost && wide >= 0) {
+            tf__buf_put_cp(&dec, 0xFFFD); /* the U+FFFD stood for a whole lost character */
+            lost = 1;
+        }
+        int all_lost = wide >= 0 && dec.len == 3 * (size_t)wide &&
+                       strspn(dec.data, "\xEF\xBF\xBD") == dec.len;
+        if (wide >= 2 || (wide >= 1 && lost)) {
+            double g = gain_of(t, t->off[a], t->off[b], dec.data, dec.len);
+            char rule[48];
+            snprintf(rule, sizeof rule, "utf-8 read as %s", DBCS[c].label);
+            if ((g > 0 || all_lost) &&
+                cands_push(cs, t->off[a], t->off[b], all_lost ? 1e9 : g, rule, dec.data, dec.len))
+                rc = -1;
+        }
+    }
+    tf__buf_free(&bytes);
+    tf__buf_free(&dec);
+    return rc;
+}
+
+/* Feeds one byte class to a one-codec chain; 0 when the UTF-8 pattern breaks. */
+static int feed(unsigned *pend, unsigned *done, unsigned cls)
+{
+    if (cls == 'L') {
+        if (*pend)
+            return 0;
+        *pend = 2;
+        return 1;
+    }
+    if (!*pend)
+        return 0;
+    if (--*pend == 0)
+        (*done)++;
+    return 1;
+}
+
+static int feed_char(unsigned *pend, unsigned *done, uint16_t v, int c)
+{
+    if (c == DB_SJIS && (v & T_SJIS_C1))
+        return feed(pend, done, 'C');
+    unsigned ty = (v >> (2 * c)) & 3u;
+    if (ty == T_NONE)
+        return 0;
+    return feed(pend, done, ty == T_LC ? 'L' : 'C') && feed(pend, done, ty == T_CL ? 'L' : 'C');
+}
+
+/* Scans for codec c's windows: unbroken chains of the UTF-8 pattern that begin with a lead
+ * byte, plus a U+FFFD or `?` that ends one cut short. */
+static int utf8_windows(ctext *t, int c, cands *cs)
+{
+    unsigned pend = 0, done = 0;
+    size_t start = 0;
+    int open = 0;
+    for (size_t i = 0; i <= t->n; i++) {
+        int idx = i < t->n ? cjk_index(t->cp[i]) : -1;
+        uint16_t v = idx >= 0 ? t->tab[idx] : 0;
+        if (open && idx >= 0 && feed_char(&pend, &done, v, c))
+            continue;
+        if (open && done >= 1) {
+            size_t end = i;
+            if (pend && i < t->n && (t->cp[i] == 0xFFFD || t->cp[i] == '?'))
+                end = i + 1;
+            if (try_utf8_window(t, c, start, end, cs))
+                return -1;
+        }
+        pend = done = 0;
+        start = i;
+        open = idx >= 0 && ((v >> (2 * c)) & 3u) == T_LC && feed_char(&pend, &done, v, c);
+    }
+    return 0;
+}
+
+/* ---- double-byte text read as Latin-1 ------------------------------------------------ */
+
+/* The model must prefer the double-byte decoding by this much: Latin-1 gibberish is very
+ * unlikely text, and a wrong codec's decoding is unlikely Han, so a true repair clears it
+ * easily, while two European words glued by chance do not. */
+static double latin_margin(size_t nchars) { return 8.0 + 1.5 * (double)nchars; }
+
+/* Characters that are all CJK (and ASCII): a double-byte decoding that made Latin or
+ * symbols of the bytes is not the codec they came from. */
+static int all_cjk(const char *s, size_t len, size_t *nwide)
+{
+    *nwide = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += tf__utf8_next((const unsigned char *)s + i, len - i, &cp);
+        if (cp < 0x80)
+            continue;
+        if (cjk_index(cp) < 0 && !(cp >= 0x2010 && cp <= 0x203B))
+            return 0;
+        (*nwide)++;
+    }
+    return 1;
+}
+
+/* Characters [a, b) are a run of Latin-1: tries each double-byte codec on their bytes. */
+static int try_latin_run(ctext *t, size_t a, size_t b, cands *cs)
+{
+    tf__buf bytes, dec, best;
+    tf__buf_init(&bytes, 0);
+    tf__buf_init(&dec, 0);
+    tf__buf_init(&best, 0);
+    for (size_t i = a; i < b; i++)
+        tf__buf_putc(&bytes, (unsigned char)tf__sb_encode(t->st, TF__SB_CP1252, t->cp[i]));
+    double best_gain = -1e300;
+    int best_c = -1;
+    for (int c = 0; c < DB_COUNT && !bytes.failed; c++) {
+        size_t nwide;
+        if (tf__repair_iconv(t->st, "UTF-8", DBCS[c].iconv_name, bytes.data, bytes.len, &dec) ||
+            !all_cjk(dec.data, dec.len, &nwide) || nwide < 2)
+            continue;
+        double g = gain_of(t, t->off[a], t->off[b], dec.data, dec.len);
+        if (g > best_gain) {
+            best_gain = g;
+            best_c = c;
+            tf__buf_clear(&best);
+            tf__buf_append(&best, dec.data, dec.len);
+        }
+    }
+    int rc = bytes.failed || best.failed ? -1 : 0;
+    if (rc == 0 && best_c >= 0 && best_gain > latin_margin(b - a)) {
+        char rule[48];
+        snprintf(rule, sizeof rule, "%s read as windows-1252", DBCS[best_c].label);
+        rc = cands_push(cs, t->off[a], t->off[b], best_gain, rule, best.data, best.len);
+    }
+    tf__buf_free(&bytes);
+    tf__buf_free(&dec);
+    tf__buf_free(&best);
+    return rc;
+}
+
+/* Runs of characters that windows-1252 encodes to high bytes, with the ASCII letters and
+ * punctuation that double-byte trail bytes can be, bounded by spaces and other text. */
+static int latin_runs(ctext *t, cands *cs)
+{
+    size_t a = 0, high = 0, best_streak = 0, streak = 0;
+    for (size_t i = 0; i <= t->n; i++) {
+        uint32_t cp = i < t->n ? t->cp[i] : 0;
+        int hi = cp >= 0x80 && latin_high(cp) && tf__sb_encode(t->st, TF__SB_CP1252, cp) >= 0;
+        int trail = cp >= 0x40 && cp <= 0x7E && high > 0;
+        if (hi || trail) {
+            high += hi;
+            streak = hi ? streak + 1 : 0;
+            best_streak = streak > best_streak ? streak : best_streak;
+            continue;
+        }
+        if (best_streak >= LATIN_RUN_MIN && try_latin_run(t, a, i, cs))
+            return -1;
+        a = i + 1;
+        high = streak = best_streak = 0;
+    }
+    return 0;
+}
+
+/* ---- choosing and recording ---------------------------------------------------------- */
+
+static int cand_cmp(const void *x, const void *y)
+{
+    const cand *a = x, *b = y;
+    return a->gain > b->gain ? -1 : a->gain < b->gain;
+}
+
+static const char *explain(const char *rule)
+{
+    if (strncmp(rule, "utf-8", 5) == 0)
+        return "UTF-8 text had been decoded with a double-byte codec; encoding it back and "
+               "decoding the bytes as UTF-8 restores it";
+    return "double-byte CJK text had been decoded as windows-1252; encoding it back and "
+           "decoding the bytes with the codec the model prefers restores it";
+}
+
+/* Best candidates first; each one that overlaps no earlier edit becomes an edit. */
+static int record(cands *cs, tf__edits *ed)
+{
+    qsort(cs->v, cs->n, sizeof *cs->v, cand_cmp);
+    for (size_t i = 0; i < cs->n; i++) {
+        cand *c = &cs->v[i];
+        if (tf__edits_overlap(ed, c->start, c->end))
+            continue;
+        double conf = c->gain >= 1e9 ? 1.0 : 1.0 - 1.0 / (1.0 + c->gain);
+        if (tf__edits_add(ed, c->start, c->end, c->text.data, c->text.len, c->rule,
+                          explain(c->rule), conf < 0.5 ? 0.5 : conf > 0.99 ? 0.99 : conf))
+            return -1;
+    }
+    return 0;
+}
+
+static int ctext_init(ctext *t, tf__repair_state *st, const char *s, size_t len)
+{
+    t->st = st;
+    t->s = s;
+    t->len = len;
+    t->cp = malloc((len + 1) * sizeof *t->cp);
+    t->off = malloc((len + 1) * sizeof *t->off);
+    t->tab = cjk_table(st);
+    if (!t->cp || !t->off || !t->tab)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < len; n++) {
+        t->off[n] = i;
+        i += tf__utf8_next((const unsigned char *)s + i, len - i, &t->cp[n]);
+    }
+    t->off[n] = len;
+    t->n = n;
     return 0;
 }
 
 int tf__repair_cjk(tf__repair_state *st, const char *s, size_t len, tf__edits *ed)
 {
-    (void)st, (void)s, (void)len, (void)ed;
-    return 0;
+    ctext t = {0};
+    cands cs = {0};
+    int rc = ctext_init(&t, st, s, len);
+    for (int c = 0; c < DB_COUNT && rc == 0; c++)
+        rc = utf8_windows(&t, c, &cs);
+    if (rc == 0)
+        rc = latin_runs(&t, &cs);
+    if (rc == 0)
+        rc = record(&cs, ed);
+    cands_free(&cs);
+    free(t.cp);
+    free(t.off);
+    return rc;
 }
