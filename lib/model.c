@@ -1,0 +1,368 @@
+/* model.c - the statistical plausibility model (see model.h).
+ *
+ * The model is a first-order chain over code points. The cost of a character after the previous
+ * one is the sum of three terms, all read from the generated tables (lib/tables/model_*.c,
+ * tools/tablegen_model.py holds every number):
+ *   - a class transition: each character belongs to one of a few classes (Latin lowercase, Han,
+ *     kana, CJK punctuation, rare symbol, invalid, ...); switching script mid-word, or a symbol
+ *     right after a letter, is what mojibake looks like, so those transitions are expensive;
+ *   - a letter bigram for Latin, Cyrillic and Greek letters (case-folded; 0 = word edge), from
+ *     word lists of a dozen European languages;
+ *   - an emission cost of the character itself: Han unigrams (through the T->S map, so one table
+ *     serves both scripts) plus a word-internal bigram gain between two frequent Han characters,
+ *     kana and Hangul frequencies, per-character costs for punctuation and symbols.
+ * Costs are integers in 1/16 nat, summed in an int64 and turned into a natural log at the end,
+ * so the scoring loop has no floating point and no allocation. */
+#include "model.h"
+#include "utf8.h"
+
+#include <stdint.h>
+
+/* Classes: must match CLASSES in tools/tablegen_model.py (the unit test checks the count). */
+enum tf__cls {
+    CL_START, CL_SPACE, CL_NEWLINE, CL_DIGIT, CL_APUNCT, CL_LAT_LO, CL_LAT_UP, CL_CYR_LO,
+    CL_CYR_UP, CL_GRK_LO, CL_GRK_UP, CL_HAN, CL_KANA, CL_HANGUL, CL_CJKP, CL_SYM, CL_OLET,
+    CL_MARK, CL_ODIGIT, CL_RARE, CL_BAD, CL_COUNT
+};
+
+#define TF__Q 16 /* table costs are in 1/TF__Q nat */
+
+/* Generated tables (lib/tables/model_*.c). */
+extern const int tf__model_nclass;
+extern const uint32_t tf__model_run_start[];
+extern const uint32_t tf__model_nruns;
+extern const uint8_t tf__model_run_class[];
+extern const int16_t tf__model_trans[];
+extern const int16_t tf__model_class_emit[];
+extern const uint8_t tf__model_low_class[0x600];
+extern const uint8_t tf__model_low_letter[0x600];
+extern const int16_t tf__model_low_emit[0x600];
+extern const int16_t tf__model_gp_emit[0x70];
+extern const int16_t tf__model_cjk_emit[0x40];
+extern const int16_t tf__model_fw_emit[0xF0];
+extern const int tf__model_nletters;
+extern const uint8_t tf__model_letter_pair[];
+extern const uint8_t tf__model_han_cost[0x5200];
+extern const uint16_t tf__model_han_rank[0x5200];
+extern const uint32_t tf__model_han_nranks;
+extern const uint8_t tf__model_han_after[];
+extern const uint32_t tf__model_han_first[];
+extern const uint16_t tf__model_han_next[];
+extern const uint8_t tf__model_han_gain[];
+extern const int16_t tf__model_kana_emit[0xC0];
+extern const uint8_t tf__model_hangul_cost[11172];
+extern const uint32_t tf__model_t2s_n;
+extern const uint32_t tf__model_t2s_from[];
+extern const uint32_t tf__model_t2s_to[];
+extern const uint32_t tf__model_simp_n;
+extern const uint32_t tf__model_simp_only[];
+extern const uint32_t tf__model_trad_n;
+extern const uint32_t tf__model_trad_only[];
+
+/* Han outside the URO: Extension A holds some Cantonese and old forms, the compatibility block
+ * some Korean duplicates; Extension B and later are almost never running text, and are what
+ * GB18030 four-byte misreadings produce. */
+#define HAN_EXT_A_COST (16 * TF__Q)
+#define HAN_COMPAT_COST (15 * TF__Q)
+#define HAN_SUPP_COST (18 * TF__Q)
+/* Leaving a word after a Han character too rare to have a bigram list. */
+#define HAN_UNRANKED_AFTER (TF__Q / 2)
+
+typedef struct {
+    uint8_t cls;    /* enum tf__cls */
+    uint8_t letter; /* index in the letter bigram table, 0 for non-letters */
+    uint16_t rank;  /* Han frequency rank, 0 for others */
+    int32_t emit;   /* emission cost */
+} ch_info;
+
+static uint8_t run_class(uint32_t cp)
+{
+    uint32_t lo = 0, hi = tf__model_nruns; /* last run starting at or before cp */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (tf__model_run_start[mid] <= cp)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return tf__model_run_class[lo];
+}
+
+static int32_t han_ext_cost(uint32_t cp)
+{
+    if (cp >= 0x3400 && cp <= 0x4DBF)
+        return HAN_EXT_A_COST;
+    if (cp >= 0xF900 && cp <= 0xFAFF)
+        return HAN_COMPAT_COST;
+    return HAN_SUPP_COST;
+}
+
+/* Emission cost for a character outside the direct tables, by block, then by class. */
+static int32_t block_emit(uint32_t cp, uint8_t cls)
+{
+    if (cp >= 0x3040 && cp <= 0x30FF && cls == CL_KANA)
+        return tf__model_kana_emit[cp - 0x3040];
+    if (cp >= 0x3000 && cp <= 0x303F)
+        return tf__model_cjk_emit[cp - 0x3000];
+    if (cp >= 0x2000 && cp <= 0x206F)
+        return tf__model_gp_emit[cp - 0x2000];
+    if (cp >= 0xFF00 && cp <= 0xFFEF)
+        return tf__model_fw_emit[cp - 0xFF00];
+    if (cls == CL_HAN)
+        return han_ext_cost(cp);
+    return tf__model_class_emit[cls];
+}
+
+static inline void char_info(uint32_t cp, ch_info *o)
+{
+    o->letter = 0;
+    o->rank = 0;
+    if (cp < 0x600) {
+        o->cls = tf__model_low_class[cp];
+        o->letter = tf__model_low_letter[cp];
+        o->emit = tf__model_low_emit[cp];
+    } else if (cp >= 0x4E00 && cp <= 0x9FFF) {
+        o->cls = CL_HAN;
+        o->rank = tf__model_han_rank[cp - 0x4E00];
+        o->emit = 2 * (int32_t)tf__model_han_cost[cp - 0x4E00];
+    } else if (cp >= 0xAC00 && cp <= 0xD7A3) {
+        o->cls = CL_HANGUL;
+        o->emit = 2 * (int32_t)tf__model_hangul_cost[cp - 0xAC00];
+    } else if (cp > 0x10FFFF) { /* TF__BADCP: a byte that is not UTF-8 */
+        o->cls = CL_BAD;
+        o->emit = tf__model_class_emit[CL_BAD];
+    } else {
+        o->cls = run_class(cp);
+        o->emit = block_emit(cp, o->cls);
+    }
+}
+
+/* The word-internal gain of Han rank b after rank a: pairs are sorted by b within a's list. */
+static int32_t han_gain(uint16_t a, uint16_t b)
+{
+    uint32_t lo = tf__model_han_first[a], hi = tf__model_han_first[a + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint16_t k = tf__model_han_next[mid];
+        if (k == b)
+            return tf__model_han_gain[mid];
+        if (k < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Cost of c after p: transition + letter bigram + emission (+ Han pair term). */
+static inline int32_t pair_cost(const ch_info *p, const ch_info *c)
+{
+    int32_t cost = tf__model_trans[p->cls * CL_COUNT + c->cls] +
+                   tf__model_letter_pair[p->letter * tf__model_nletters + c->letter] + c->emit;
+    if (p->cls == CL_HAN && c->cls == CL_HAN) {
+        if (!p->rank)
+            cost += HAN_UNRANKED_AFTER;
+        else
+            cost += tf__model_han_after[p->rank] - (c->rank ? han_gain(p->rank, c->rank) : 0);
+    }
+    return cost;
+}
+
+double tf__model_score(const char *s, size_t len, size_t *nchars)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    ch_info prev = {CL_START, 0, 0, 0}, cur;
+    int64_t cost = 0;
+    size_t i = 0, n = 0;
+    while (i < len) {
+        /* ASCII runs are most of most text: three table reads per byte, no decoding. */
+        while (i < len && u[i] < 0x80) {
+            unsigned b = u[i++];
+            unsigned cls = tf__model_low_class[b], let = tf__model_low_letter[b];
+            cost += tf__model_trans[prev.cls * CL_COUNT + cls] +
+                    tf__model_letter_pair[prev.letter * tf__model_nletters + let] +
+                    tf__model_low_emit[b];
+            prev.cls = (uint8_t)cls;
+            prev.letter = (uint8_t)let;
+            prev.rank = 0;
+            n++;
+        }
+        if (i >= len)
+            break;
+        uint32_t cp;
+        i += tf__utf8_next(u + i, len - i, &cp);
+        char_info(cp, &cur);
+        cost += pair_cost(&prev, &cur);
+        prev = cur;
+        n++;
+    }
+    if (nchars)
+        *nchars = n;
+    return -(double)cost / TF__Q;
+}
+
+double tf__model_bigram(uint32_t prev, uint32_t cp)
+{
+    ch_info p = {CL_START, 0, 0, 0}, c;
+    if (prev)
+        char_info(prev, &p);
+    char_info(cp, &c);
+    return -(double)pair_cost(&p, &c) / TF__Q;
+}
+
+/* ---- Chinese script ------------------------------------------------------------------- */
+
+static long find_cp(const uint32_t *arr, uint32_t n, uint32_t cp)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (arr[mid] == cp)
+            return (long)mid;
+        if (arr[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+uint32_t tf__model_t2s(uint32_t cp)
+{
+    long k = find_cp(tf__model_t2s_from, tf__model_t2s_n, cp);
+    return k < 0 ? cp : tf__model_t2s_to[k];
+}
+
+int tf__model_han_script(uint32_t cp)
+{
+    if (find_cp(tf__model_simp_only, tf__model_simp_n, cp) >= 0)
+        return 1;
+    if (find_cp(tf__model_trad_only, tf__model_trad_n, cp) >= 0)
+        return 2;
+    return 0;
+}
+
+int tf__model_nclass_ok(void)
+{
+    return tf__model_nclass == CL_COUNT;
+}
+
+/* ---- Badness ---------------------------------------------------------------------------- */
+
+/* What a UTF-8 continuation byte (0x80-0xBF) looks like when read as windows-1252 (or, for
+ * 0x80-0x9F, as Latin-1: a C1 control). */
+static int cp1252_cont(uint32_t c)
+{
+    static const uint16_t extra[] = {
+        0x0152, 0x0153, 0x0160, 0x0161, 0x0178, 0x017D, 0x017E, 0x0192, 0x02C6, 0x02DC,
+        0x2013, 0x2014, 0x2018, 0x2019, 0x201A, 0x201C, 0x201D, 0x201E, 0x2020, 0x2021,
+        0x2022, 0x2026, 0x2030, 0x2039, 0x203A, 0x20AC, 0x2122};
+    if (c >= 0x80 && c <= 0xBF)
+        return 1;
+    for (size_t k = 0; k < sizeof extra / sizeof extra[0]; k++)
+        if (extra[k] == c)
+            return 1;
+    return 0;
+}
+
+/* Punctuation that real text puts right after an accented letter (closing quotes, dashes,
+ * ellipsis, no-break space before French punctuation): never evidence on its own. */
+static int after_word_punct(uint32_t c)
+{
+    switch (c) {
+    case 0xA0: case 0xAB: case 0xBB: case 0xB7: case 0x2018: case 0x2019: case 0x201C:
+    case 0x201D: case 0x2026: case 0x2013: case 0x2014: case 0x2039: case 0x203A:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Latin letters among the cp1252 continuations: Czech "déšť" puts é before š. */
+static int cp1252_cont_letter(uint32_t c)
+{
+    return c == 0x0152 || c == 0x0153 || c == 0x0160 || c == 0x0161 || c == 0x0178 ||
+           c == 0x017D || c == 0x017E || c == 0x0192 || c == 0xAA || c == 0xBA || c == 0xB5;
+}
+
+/* Continuations that are rare symbols in any text: two continuations in a row where one of
+ * them is such a symbol is the middle of a 3-byte character read as windows-1252. */
+static int cp1252_rare_cont(uint32_t c)
+{
+    if (c >= 0x80 && c <= 0x9F)
+        return 1;
+    switch (c) {
+    case 0x201A: case 0x201E: case 0x02C6: case 0x2030: case 0x02DC: case 0x2021: case 0xA4:
+    case 0xA6: case 0xA8: case 0xAC: case 0xAD: case 0xAF: case 0xB4: case 0xB8: case 0xB9:
+    case 0xBC: case 0xBE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A UTF-8 lead byte read as windows-1252, followed by a continuation read the same way. */
+static int latin_pair(uint32_t a, uint32_t b)
+{
+    if (a < 0xC2 || a > 0xF4 || !cp1252_cont(b))
+        return 0;
+    if (a == 0xC2 || a == 0xC3) /* Â and Ã: the two commonest leads, rare in real text */
+        return 1;
+    if (a == 0xEF && b == 0xBB) /* ï» : a byte order mark */
+        return 1;
+    return !after_word_punct(b) && !cp1252_cont_letter(b);
+}
+
+/* UTF-8 Cyrillic read as windows-1251: Р or С (leads D0, D1) followed by a continuation that
+ * is a symbol or a letter no Russian, Ukrainian, Belarusian or Serbian word has after them. */
+static int cyrillic_pair(uint32_t a, uint32_t b)
+{
+    if (a != 0x0420 && a != 0x0421)
+        return 0;
+    switch (b) {
+    case 0x0402: case 0x0403: case 0x0453: case 0x040C: case 0x040B: case 0x040F:
+    case 0x0452: case 0x045C: case 0x045B: case 0x045F: case 0x0405: case 0x0455:
+    case 0x201A: case 0x201E: case 0x2020: case 0x2021: case 0x20AC: case 0x2030:
+    case 0x2122: case 0x2022: case 0xA4: case 0xA6: case 0xA7: case 0xA9: case 0xAC:
+    case 0xAD: case 0xAE: case 0xB0: case 0xB1: case 0xB5: case 0xB6: case 0x2116:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* UTF-8 Greek read as windows-1253: Ξ or Ο (leads CE, CF) followed by a continuation. */
+static int greek_pair(uint32_t a, uint32_t b)
+{
+    if (a != 0x039E && a != 0x039F)
+        return 0;
+    if ((b >= 0x0384 && b <= 0x038F) || b == 0x2015)
+        return 1;
+    return b >= 0xA2 && b <= 0xBF && b != 0xAB && b != 0xBB && b != 0xB7;
+}
+
+int tf__model_badness(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t prev = 0;
+    int bad = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t c;
+        if (u[i] < 0x80) {
+            c = u[i++];
+        } else {
+            i += tf__utf8_next(u + i, len - i, &c);
+            if (c >= 0x80 && c <= 0x9F)
+                bad++; /* a C1 control is never text */
+        }
+        if (prev >= 0x80 && c >= 0x80) {
+            if (latin_pair(prev, c) || cyrillic_pair(prev, c) || greek_pair(prev, c))
+                bad++;
+            else if (cp1252_cont(prev) && cp1252_cont(c) && !cp1252_cont_letter(prev) &&
+                     !cp1252_cont_letter(c) && (cp1252_rare_cont(prev) || cp1252_rare_cont(c)))
+                bad++;
+        }
+        prev = c;
+    }
+    return bad;
+}
