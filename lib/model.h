@@ -34,4 +34,8 @@ uint32_t tf__model_t2s(uint32_t cp);
  * 0 otherwise (shared, or not Han). */
 int tf__model_han_script(uint32_t cp);
 
+/* 1 when the generated tables were made for this build of model.c (same class list); the unit
+ * test checks it so a stale table cannot go unnoticed. */
+int tf__model_nclass_ok(void);
+
 #endif
