@@ -533,10 +533,16 @@ static void write_jsonl_summary(const jsonl_job *j)
                    "\"not_json\":%llu,\"missing_field\":%llu,\"first_not_json_line\":%llu}\n",
                 s->records, s->changed, s->invalid, s->missing, s->first_invalid);
     }
-    if (!j->o->quiet && (s->invalid || s->missing))
-        fprintf(cli_err(j->st), "textfix: %s: %llu records, %llu changed; %llu not JSON objects "
-                        "(first at line %llu) and %llu lacking a field passed through\n",
-                j->name, s->records, s->changed, s->invalid, s->first_invalid, s->missing);
+    if (j->o->quiet || (!s->invalid && !s->missing))
+        return;
+    FILE *e = cli_err(j->st);
+    fprintf(e, "textfix: %s: %llu records, %llu changed", j->name, s->records, s->changed);
+    if (s->invalid)
+        fprintf(e, "; %llu not JSON objects passed through unchanged (first at line %llu)",
+                s->invalid, s->first_invalid);
+    if (s->missing)
+        fprintf(e, "; %llu lacking a named string field", s->missing);
+    fputc('\n', e);
 }
 
 int jsonl_process(tf_ctx *ctx, const options *o, run_state *st, FILE *in, const char *name)

@@ -574,10 +574,13 @@ int main(int argc, char **argv)
         return rc;
     signal(SIGPIPE, SIG_IGN); /* a closed pipe becomes a write error we report, not a kill */
 #ifdef __GLIBC__
-    /* Buffers of a few hundred KB per input would otherwise be mmap()ed and unmapped for
-     * every file or record; in a threaded batch run that serializes the workers on the
-     * kernel's memory-map lock. */
+    /* The library and the modes allocate buffers of a few hundred KB per input. By default
+     * glibc maps and unmaps them (or grows and trims the heap) for every file or JSON
+     * record: two system calls and fresh zeroed pages each time, and in a threaded batch
+     * run the workers queue on the kernel's memory-map lock. Keeping them in the heap
+     * makes a record cost what its text costs. */
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 #endif
     cli_pin_codecs();
     if (o.dir || o.in_place)
