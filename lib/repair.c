@@ -34,6 +34,7 @@ void tf__repair_free(struct tf__repair_state *st)
     for (size_t i = 0; i < st->n_ic; i++)
         iconv_close(st->ic[i].cd);
     tf__cjk_state_free(st);
+    free(st->rules);
     tf__buf_free(&st->conv);
     free(st);
 }
@@ -126,6 +127,22 @@ int tf__edits_overlap(const tf__edits *e, size_t start, size_t end)
 
 /* ---- report -------------------------------------------------------------------------- */
 
+#define MAX_RULES 256 /* codec chains are few; past this, a generic rule name is used */
+
+/* Report items keep a pointer to their rule, so each rule string lives in the state. */
+static const char *intern_rule(tf__repair_state *st, const char *rule)
+{
+    for (size_t i = 0; i < st->n_rules; i++)
+        if (strcmp(st->rules[i], rule) == 0)
+            return st->rules[i];
+    if (!st->rules && !(st->rules = calloc(MAX_RULES, sizeof *st->rules)))
+        return "mojibake";
+    if (st->n_rules == MAX_RULES)
+        return "mojibake";
+    snprintf(st->rules[st->n_rules], sizeof st->rules[0], "%s", rule);
+    return st->rules[st->n_rules++];
+}
+
 /* A U+FFFD in a repair's output stands for a character whose bytes were lost before the
  * text reached us; the repair cannot bring it back, so it says so in an item of its own. */
 static int report_lost(tf_ctx *ctx, const char *src, const tf__edit *ed, const char *text,
@@ -158,7 +175,7 @@ static int report_edit(tf_ctx *ctx, const char *src, const tf__edit *ed, const c
     int is_lost = strcmp(ed->rule, "lost") == 0;
     if (!is_lost) {
         tf__change ch = {
-            .stage = TF_STAGE_REPAIR, .rule = ed->rule,
+            .stage = TF_STAGE_REPAIR, .rule = intern_rule(ctx->repair, ed->rule),
             .in_offset = pos->in_base + ed->start, .in_length = ed->end - ed->start,
             .out_offset = pos->out_base + out_at, .out_length = ed->text_len,
             .before = src + ed->start, .before_len = ed->end - ed->start,

@@ -86,6 +86,8 @@ typedef struct tf__repair_state {
     tf__sb_rev rev[TF__SB_COUNT][128];     /* each codec's high half, sorted by code point */
     uint8_t lcls[0x600], lcls2[0x600];     /* latin classes of U+0000..05FF, U+2000..25FF */
     uint8_t *cjk_flags;                    /* repair_cjk.c's classes, built on first use */
+    char (*rules)[96];                     /* report rules, interned: items point at them */
+    size_t n_rules;
 } tf__repair_state;
 
 /* Bits of lcls/lcls2: the roles a character can play in single-byte mojibake of UTF-8. */

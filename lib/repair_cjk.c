@@ -199,7 +199,11 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
         uint32_t cp;
         size_t n = tf__utf8_next(u + i, len - i, &cp);
         i += n;
-        latin_run = latin_high(cp) ? latin_run + 1 : 0;
+        /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
+        if (latin_high(cp))
+            latin_run++;
+        else if (!(cp >= 0x40 && cp <= 0x7E))
+            latin_run = 0;
         if (latin_run >= LATIN_RUN_MIN)
             return 1;
         int idx = n == 3 ? cjk_index(cp) : -1;
@@ -304,11 +308,18 @@ static int utf8_lossy_end(const char *b, size_t n, tf__buf *out, int *lost)
     return out->failed ? -1 : wide;
 }
 
-/* Model gain of replacing s[start..end) by text, with a little context on each side. */
+/* A decoding must read like text on its own, not just beat the mojibake: clean CJK scores
+ * about -5 nats a character, mojibake and wrong-codec garbles -12 to -14. */
+#define MIN_PER_CHAR (-9.0)
+
+/* Model gain of replacing s[start..end) by text; -inf when text is itself implausible. */
 static double gain_of(const ctext *t, size_t start, size_t end, const char *text, size_t len)
 {
+    size_t n = 0;
     double before = tf__model_score(t->s + start, end - start, NULL);
-    double after = tf__model_score(text, len, NULL);
+    double after = tf__model_score(text, len, &n);
+    if (n == 0 || after / (double)n < MIN_PER_CHAR)
+        return -1e300;
     return after - before;
 }
 
@@ -464,21 +475,19 @@ static int try_latin_run(ctext *t, size_t a, size_t b, cands *cs)
  * punctuation that double-byte trail bytes can be, bounded by spaces and other text. */
 static int latin_runs(ctext *t, cands *cs)
 {
-    size_t a = 0, high = 0, best_streak = 0, streak = 0;
+    size_t a = 0, high = 0;
     for (size_t i = 0; i <= t->n; i++) {
         uint32_t cp = i < t->n ? t->cp[i] : 0;
         int hi = cp >= 0x80 && latin_high(cp) && tf__sb_encode(t->st, TF__SB_CP1252, cp) >= 0;
         int trail = cp >= 0x40 && cp <= 0x7E && high > 0;
         if (hi || trail) {
             high += hi;
-            streak = hi ? streak + 1 : 0;
-            best_streak = streak > best_streak ? streak : best_streak;
             continue;
         }
-        if (best_streak >= LATIN_RUN_MIN && try_latin_run(t, a, i, cs))
+        if (high >= LATIN_RUN_MIN && try_latin_run(t, a, i, cs))
             return -1;
         a = i + 1;
-        high = streak = best_streak = 0;
+        high = 0;
     }
     return 0;
 }

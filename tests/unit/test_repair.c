@@ -1,0 +1,284 @@
+/* test_repair.c - the mojibake repair stage: each codec mix-up, clean text passing through
+ * untouched, lost bytes reported as lost, report offsets, and the stage called directly. */
+#include "check.h"
+#include "internal.h"
+#include "repair.h"
+#include "textfix.h"
+
+#include <stdlib.h>
+
+/* Runs src through decoding and the repair stage alone; returns the output (malloc'd). */
+static char *fix_with(tf_ctx *ctx, const char *src)
+{
+    char *out = NULL;
+    size_t n = 0;
+    tf_ctx_set_option(ctx, TF_OPT_STAGES, TF_STAGE_DECODE | TF_STAGE_REPAIR);
+    tf_ctx_set_option(ctx, TF_OPT_REPORT, 1);
+    int rc = tf_fix(ctx, src, strlen(src), &out, &n);
+    CHECK_EQ(rc, 0);
+    return out;
+}
+
+static void expect(const char *src, const char *want)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, src);
+    CHECK_STR_EQ(out, want);
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+/* Expects a repair whose first report item has this rule. */
+static void expect_rule(const char *src, const char *want, const char *rule)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, src);
+    CHECK_STR_EQ(out, want);
+    CHECK(tf_report_count(ctx) >= 1);
+    if (tf_report_count(ctx) >= 1)
+        CHECK_STR_EQ(tf_report_item_at(ctx, 0)->rule, rule);
+    CHECK(tf_report_get_totals(ctx)->repairs >= 1);
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+static void expect_clean(const char *src)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, src);
+    CHECK_STR_EQ(out, src);
+    CHECK_EQ(tf_report_count(ctx), 0);
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+/* ---- UTF-8 read as a single-byte codec ------------------------------------------------ */
+
+static void latin1_and_1252(void)
+{
+    expect_rule("caf\xc3\x83\xc2\xa9 cr\xc3\x83\xc2\xa8me", "caf\xc3\xa9 cr\xc3\xa8me",
+                "utf-8 read as latin-1");
+    /* â€™ and â€œ...â€\x9d: windows-1252, with the undefined byte 9D kept (sloppy). */
+    expect_rule("It\xc3\xa2\xe2\x82\xac\xe2\x84\xa2s \xc3\xa2\xe2\x82\xac\xc5\x93ok\xc3\xa2\xe2"
+                "\x82\xac\xc2\x9d",
+                "It\xe2\x80\x99s \xe2\x80\x9cok\xe2\x80\x9d", "utf-8 read as windows-1252");
+}
+
+static void other_single_byte_codecs(void)
+{
+    /* windows-1251: "дороге" */
+    expect_rule("\xd0\xa0\xd2\x91\xd0\xa0\xd1\x95\xd0\xa1\xd0\x82\xd0\xa0\xd1\x95\xd0\xa0\xd1"
+                "\x96\xd0\xa0\xc2\xb5",
+                "\xd0\xb4\xd0\xbe\xd1\x80\xd0\xbe\xd0\xb3\xd0\xb5", "utf-8 read as windows-1251");
+    /* MacRoman: "weiß" */
+    expect_rule("wei\xe2\x88\x9a\xc3\xbc", "wei\xc3\x9f", "utf-8 read as macroman");
+    /* cp437: "Čeština" */
+    expect_rule("\xe2\x94\x80\xc3\xae" "e\xe2\x94\xbc\xc3\xadtina", "\xc4\x8c" "e\xc5\xa1tina",
+                "utf-8 read as cp437");
+    /* windows-1250: "Liège" */
+    expect_rule("Li\xc4\x82\xc2\xa8ge", "Li\xc3\xa8ge", "utf-8 read as windows-1250");
+}
+
+static void double_encoding(void)
+{
+    expect_rule("n\xc3\x83\xc6\x92\xc3\x82\xc2\xa9 Jim", "n\xc3\xa9 Jim",
+                "utf-8 read as windows-1252, then as latin-1");
+}
+
+static void flattened_no_break_space(void)
+{
+    /* `Ã ` + word is `à ` whose no-break space merged with the space. */
+    expect("\xc3\x83 perturber la r\xc3\x83\xc2\xa9" "flexion",
+           "\xc3\xa0 perturber la r\xc3\xa9" "flexion");
+}
+
+static void partial_run_beside_clean_text(void)
+{
+    /* The mojibake is fixed, the clean `ção` is kept. */
+    expect("Divis\xc3\x83\xc2\xa3o - S\xc3\x83\xc2\xa9rie, Classifica\xc3\xa7\xc3\xa3o",
+           "Divis\xc3\xa3o - S\xc3\xa9rie, Classifica\xc3\xa7\xc3\xa3o");
+}
+
+static void c1_controls(void)
+{
+    expect_rule("\xc2\x84Handwerk\xc2\x93", "\xe2\x80\x9eHandwerk\xe2\x80\x9c",
+                "windows-1252 read as latin-1");
+}
+
+/* ---- CJK ------------------------------------------------------------------------------ */
+
+static void utf8_read_as_gbk(void)
+{
+    /* 鍙戝竷鏂伴椈 -> 发布新闻 */
+    expect_rule("\xe9\x8d\x99\xe6\x88\x9d\xe7\xab\xb7\xe9\x8f\x82\xe4\xbc\xb4\xe6\xa4\x88",
+                "\xe5\x8f\x91\xe5\xb8\x83\xe6\x96\xb0\xe9\x97\xbb", "utf-8 read as gbk");
+}
+
+static void utf8_read_as_big5(void)
+{
+    /* 蝟餌絞 -> 系統 */
+    expect_rule("\xe8\x9d\x9f\xe9\xa4\x8c\xe7\xb5\x9e", "\xe7\xb3\xbb\xe7\xb5\xb1",
+                "utf-8 read as big5");
+}
+
+static void utf8_read_as_shift_jis(void)
+{
+    /* 縺薙ｓ縺ｫ縺｡縺ｯ -> こんにちは */
+    expect_rule("\xe7\xb8\xba\xe8\x96\x99\xef\xbd\x93\xe7\xb8\xba\xef\xbd\xab\xe7\xb8\xba\xef"
+                "\xbd\xa1\xe7\xb8\xba\xef\xbd\xaf",
+                "\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf",
+                "utf-8 read as shift_jis");
+}
+
+static void utf8_read_as_euc_kr(void)
+{
+    /* 臾몄옣 -> 문장 */
+    expect_rule("\xe8\x87\xbe\xeb\xaa\x84\xec\x98\xa3", "\xeb\xac\xb8\xec\x9e\xa5",
+                "utf-8 read as euc-kr");
+}
+
+static void double_byte_read_as_windows_1252(void)
+{
+    /* ÄãºÃÊÀ½ç -> 你好世界 (GBK bytes shown as windows-1252) */
+    expect_rule("\xc3\x84\xc3\xa3\xc2\xba\xc3\x83\xc3\x8a\xc3\x80\xc2\xbd\xc3\xa7",
+                "\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c", "gbk read as windows-1252");
+    /* ƒVƒXƒeƒ€ -> システム (Shift_JIS: its trail bytes are ASCII letters) */
+    expect_rule("\xc6\x92V\xc6\x92X\xc6\x92" "e\xc6\x92\xe2\x82\xac",
+                "\xe3\x82\xb7\xe3\x82\xb9\xe3\x83\x86\xe3\x83\xa0",
+                "shift_jis read as windows-1252");
+}
+
+static void mojibake_run_inside_english(void)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, "Hello \xe9\x8d\x99\xe6\x88\x9d\xe7\xab\xb7 world");
+    CHECK_STR_EQ(out, "Hello \xe5\x8f\x91\xe5\xb8\x83 world");
+    CHECK_EQ(tf_report_count(ctx), 1);
+    const tf_report_item *it = tf_report_item_at(ctx, 0);
+    if (it) {
+        CHECK_EQ(it->stage, TF_STAGE_REPAIR);
+        CHECK_EQ(it->in_offset, 6);
+        CHECK_EQ(it->in_length, 9);
+        CHECK_EQ(it->out_offset, 6);
+        CHECK_EQ(it->out_length, 6);
+        CHECK_STR_EQ(it->before, "\xe9\x8d\x99\xe6\x88\x9d\xe7\xab\xb7");
+        CHECK_STR_EQ(it->after, "\xe5\x8f\x91\xe5\xb8\x83");
+        CHECK(it->confidence > 0.5 && it->confidence <= 1.0);
+    }
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+/* ---- lost bytes ----------------------------------------------------------------------- */
+
+static int has_lost_item(const tf_ctx *ctx)
+{
+    for (size_t i = 0; i < tf_report_count(ctx); i++)
+        if (strcmp(tf_report_item_at(ctx, i)->rule, "lost") == 0)
+            return 1;
+    return 0;
+}
+
+static void lost_kun_jin_kao(void)
+{
+    /* 锟斤拷: two U+FFFD that went through UTF-8 -> GBK. The text is gone; say so. */
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, "ab\xe9\x94\x9f\xe6\x96\xa4\xe6\x8b\xb7" "cd");
+    CHECK_STR_EQ(out, "ab\xef\xbf\xbd\xef\xbf\xbd" "cd");
+    CHECK(has_lost_item(ctx));
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+static void lost_byte_in_latin_mojibake(void)
+{
+    /* â€œlossy decodingâ€� : the last quote's third byte was lost. */
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, "\xc3\xa2\xe2\x82\xac\xc5\x93lossy\xc3\xa2\xe2\x82\xac\xef\xbf\xbd");
+    CHECK_STR_EQ(out, "\xe2\x80\x9clossy\xef\xbf\xbd");
+    CHECK(has_lost_item(ctx));
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+/* ---- clean text ----------------------------------------------------------------------- */
+
+static void clean_european(void)
+{
+    expect_clean("Ça va très bien, merci. Über Größe und Häßlichkeit.\n");
+    expect_clean("Mám dost třetího tisíciletí; Šveices baņķieri; Lietuvių kalba.\n");
+    expect_clean("Η ¨ανατροφή¨ δυστυχώς από τους προπονητές. Привет, как дела? Ёлка.\n");
+    expect_clean("ВІКІ is Ukrainian for WIKI; HÅØYA ER BLÅØYD; (-1/2)! = √π; 5×£35\n");
+    expect_clean("NESTLÉ® — 2012—∞ — L’épisode — C O N C L U S Ã O — ( o¬ô )\n");
+}
+
+static void clean_cjk(void)
+{
+    expect_clean("中华人民共和国成立于一九四九年，首都北京。青海省位于中国西部。\n");
+    expect_clean("資料庫系統與網路問題說明，請參考檔案與程式設定。\n");
+    expect_clean("日本語の文章です。東京は日本の首都で、こんにちは世界。カタカナ、ｶﾀｶﾅ。\n");
+    expect_clean("한국어 문장입니다. 서울은 한국의 수도입니다.\n");
+    expect_clean("Linux 内核 5.10 发布了新的 API，支持 UTF-8 和 GBK 编码。\n");
+}
+
+static void clean_ascii_is_not_copied(void)
+{
+    /* The stage says "unchanged" (1) and appends nothing: the pipeline passes src on. */
+    tf_ctx *ctx = tf_ctx_create();
+    tf__buf out;
+    tf__buf_init(&out, 0);
+    tf__pos pos = {0, 0};
+    CHECK_EQ(tf__repair_segment(ctx, "plain ASCII\n", 12, &out, &pos), 1);
+    CHECK_EQ(out.len, 0);
+    const char *zh = "中文测试文本\n";
+    CHECK_EQ(tf__repair_segment(ctx, zh, strlen(zh), &out, &pos), 1);
+    CHECK_EQ(out.len, 0);
+    tf__buf_free(&out);
+    tf_ctx_free(ctx);
+}
+
+static void direct_call_with_stream_offsets(void)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    tf_ctx_set_option(ctx, TF_OPT_REPORT, 1);
+    tf__buf out;
+    tf__buf_init(&out, 0);
+    tf__pos pos = {100, 90};
+    const char *src = "x\xe9\x8d\x99\xe6\x88\x9d\xe7\xab\xb7";
+    CHECK_EQ(tf__repair_segment(ctx, src, strlen(src), &out, &pos), 0);
+    CHECK_MEM_EQ(out.data, out.len, "x\xe5\x8f\x91\xe5\xb8\x83", 7);
+    CHECK_EQ(ctx->n_items, 1);
+    if (ctx->n_items == 1) {
+        CHECK_EQ(ctx->items[0].in_offset, 101);
+        CHECK_EQ(ctx->items[0].out_offset, 91);
+    }
+    tf__buf_free(&out);
+    tf_ctx_free(ctx);
+}
+
+static void idempotent(void)
+{
+    static const char *const inputs[] = {
+        "caf\xc3\x83\xc2\xa9", "\xe9\x8d\x99\xe6\x88\x9d\xe7\xab\xb7",
+        "It\xc3\xa2\xe2\x82\xac\xe2\x84\xa2s", "ab\xe9\x94\x9f\xe6\x96\xa4\xe6\x8b\xb7",
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        tf_ctx *ctx = tf_ctx_create();
+        char *once = fix_with(ctx, inputs[i]);
+        char *twice = fix_with(ctx, once);
+        CHECK_STR_EQ(twice, once);
+        tf_free(once);
+        tf_free(twice);
+        tf_ctx_free(ctx);
+    }
+}
+
+CHECK_MAIN("test_repair",
+           CASE(latin1_and_1252), CASE(other_single_byte_codecs), CASE(double_encoding),
+           CASE(flattened_no_break_space), CASE(partial_run_beside_clean_text), CASE(c1_controls),
+           CASE(utf8_read_as_gbk), CASE(utf8_read_as_big5), CASE(utf8_read_as_shift_jis),
+           CASE(utf8_read_as_euc_kr), CASE(double_byte_read_as_windows_1252),
+           CASE(mojibake_run_inside_english), CASE(lost_kun_jin_kao),
+           CASE(lost_byte_in_latin_mojibake), CASE(clean_european), CASE(clean_cjk),
+           CASE(clean_ascii_is_not_copied), CASE(direct_call_with_stream_offsets),
+           CASE(idempotent))
