@@ -36,11 +36,14 @@ static const struct {
 enum { T_NONE = 0, T_LC = 1, T_CL = 2, T_CC = 3 };
 #define T_SJIS_C1 (1u << 10) /* a halfwidth katakana whose one Shift_JIS byte is a C */
 
-/* The table covers U+3000..9FFF, the Hangul syllables and the halfwidth/fullwidth forms:
- * every character UTF-8-as-double-byte mojibake is made of. */
+/* The table covers U+3000..9FFF, the Hangul syllables, the halfwidth/fullwidth forms, and the
+ * symbols, Greek and Cyrillic the double-byte codecs also hold (`╀`, `∪`): every character
+ * UTF-8-as-double-byte mojibake is made of. */
 #define IDX_HANGUL 0x7000
 #define IDX_FORMS (IDX_HANGUL + (0xD7A4 - 0xAC00))
-#define TABLE_SIZE (IDX_FORMS + 0xF0)
+#define IDX_SYM (IDX_FORMS + 0xF0)
+#define IDX_LAT (IDX_SYM + 0x800)
+#define TABLE_SIZE (IDX_LAT + (0x500 - 0xA0))
 
 static int cjk_index(uint32_t cp)
 {
@@ -50,6 +53,10 @@ static int cjk_index(uint32_t cp)
         return IDX_HANGUL + (int)(cp - 0xAC00);
     if (cp >= 0xFF00 && cp < 0xFFF0)
         return IDX_FORMS + (int)(cp - 0xFF00);
+    if (cp >= 0x2000 && cp < 0x2800)
+        return IDX_SYM + (int)(cp - 0x2000);
+    if (cp >= 0xA0 && cp < 0x500)
+        return IDX_LAT + (int)(cp - 0xA0);
     return -1;
 }
 
@@ -206,7 +213,7 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
             latin_run = 0;
         if (latin_run >= LATIN_RUN_MIN)
             return 1;
-        int idx = n == 3 ? cjk_index(cp) : -1;
+        int idx = n >= 2 ? cjk_index(cp) : -1;
         if (idx < 0) {
             if (cp == 0xFFFD && chain_hit(&ch, 1))
                 return 1;
@@ -398,9 +405,10 @@ static int utf8_windows(ctext *t, int c, cands *cs)
         if (open && idx >= 0 && feed_char(&pend, &done, v, c))
             continue;
         if (open && done >= 1) {
+            /* A cut-off character's missing bytes (at most two) were each replaced. */
             size_t end = i;
-            if (pend && i < t->n && (t->cp[i] == 0xFFFD || t->cp[i] == '?'))
-                end = i + 1;
+            while (pend && end < t->n && end < i + 2 && (t->cp[end] == 0xFFFD || t->cp[end] == '?'))
+                end++;
             if (try_utf8_window(t, c, start, end, cs))
                 return -1;
         }
