@@ -30,34 +30,39 @@ ours() { # ours CONFIG: the command that converts $F with our engine alone
     if [ -n "$ZH_BENCH_CMD" ]; then echo "$ZH_BENCH_CMD" | sed "s/{config}/$1/g"
     else echo "$T --only zh --zh $1"; fi
 }
-measure() { # measure CMD OUT: "seconds peak-RSS-KB" of the best of three runs
-    b=""
+measure() { # measure CMD OUT: "wall-seconds peak-RSS-KB cpu-seconds" of the best of 3 runs
+    cmd=$1 out=$2 b=""
     for i in 1 2 3; do
-        /usr/bin/time -f "%e %M" -o $D/time.tmp sh -c "exec $1" <$F >"$2"
-        t=$(cut -d' ' -f1 $D/time.tmp)
-        if [ -z "$b" ] || [ "$(echo "$t < $(echo $b | cut -d' ' -f1)" | bc -l)" = 1 ]; then
-            b=$(cat $D/time.tmp)
+        /usr/bin/time -f "%e %M %U %S" -o $D/time.tmp sh -c "exec $cmd" <$F >"$out"
+        set -- $(cat $D/time.tmp)
+        cur="$1 $2 $(echo "$3 + $4" | bc -l)"
+        if [ -z "$b" ] || [ "$(echo "$1 < $(echo $b | cut -d' ' -f1)" | bc -l)" = 1 ]; then
+            b=$cur
         fi
     done
     echo "$b"
 }
 mb=$(echo "$(stat -c %s $F) / 1000000" | bc -l)
-printf 'input: %s, %.1f MB\n' $F "$mb"
-printf '%-6s %16s %16s %16s %7s %8s %s\n' config "opencc -i s/KB" "opencc <in s/KB" \
-    "textfix s/KB" speedup "MB/s" output
+printf 'input: %s, %.1f MB; %s CPUs, %s\n' $F "$mb" "$(nproc)" \
+    "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
+printf '%-6s %-22s %-22s %-22s %8s %8s %6s %s\n' config "opencc -i: s/KB/cpu" \
+    "opencc <in: s/KB/cpu" "textfix: s/KB/cpu" "speedup" "cpu-x" "MB/s" output
 for c in s2t t2s s2twp; do
     set -- $(measure "opencc -c $c.json -i $F -o $D/ref-i.tmp" /dev/null)
-    oi_t=$1 oi_m=$2
+    oi_t=$1 oi_m=$2 oi_c=$3
     set -- $(measure "opencc -c $c.json" $D/ref.tmp)
-    os_t=$1 os_m=$2
+    os_t=$1 os_m=$2 os_c=$3
     set -- $(measure "$(ours $c)" $D/ours.tmp)
-    t=$1 m=$2
+    t=$1 m=$2 cpu=$3
     if cmp -s $D/ref.tmp $D/ours.tmp; then same=identical; else same=DIFFERENT; fi
-    best=$oi_t
+    best=$oi_t best_c=$oi_c
     [ "$(echo "$os_t < $oi_t" | bc -l)" = 1 ] && best=$os_t
-    printf '%-6s %16s %16s %16s %6.1fx %8.0f %s\n' $c "$oi_t/$oi_m" "$os_t/$os_m" "$t/$m" \
-        "$(echo "$best / $t" | bc -l)" "$(echo "$mb / $t" | bc -l)" "$same"
+    [ "$(echo "$os_c < $oi_c" | bc -l)" = 1 ] && best_c=$os_c
+    printf '%-6s %-22s %-22s %-22s %7.1fx %7.1fx %6.0f %s\n' $c "$oi_t/$oi_m/$oi_c" \
+        "$os_t/$os_m/$os_c" "$t/$m/$cpu" "$(echo "$best / $t" | bc -l)" \
+        "$(echo "$best_c / $cpu" | bc -l)" "$(echo "$mb / $t" | bc -l)" "$same"
 done
 rm -f $D/ref-i.tmp $D/ref.tmp $D/ours.tmp $D/time.tmp
-echo "(speedup = opencc's faster mode time / ours; RSS is peak resident set in KB; output"
-echo " compares ours with opencc reading standard input, byte for byte)"
+echo "(speedup = opencc's faster mode wall time / ours, best of 3; cpu-x the same for user+sys"
+echo " CPU time, which other load on the machine disturbs less; KB = peak RSS; output compares"
+echo " ours with opencc reading standard input, byte for byte)"
