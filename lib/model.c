@@ -314,14 +314,15 @@ static int latin_pair(uint32_t a, uint32_t b)
 }
 
 /* UTF-8 Cyrillic read as windows-1251: Р or С (leads D0, D1) followed by a continuation that
- * is a symbol or a letter no Russian, Ukrainian, Belarusian or Serbian word has after them. */
+ * is a symbol or a letter no Russian, Ukrainian, Belarusian or Serbian word has after them
+ * (Serbian "Рђа" and "Сјај" are real words, so ђ and ј do not count). */
 static int cyrillic_pair(uint32_t a, uint32_t b)
 {
     if (a != 0x0420 && a != 0x0421)
         return 0;
     switch (b) {
     case 0x0402: case 0x0403: case 0x0453: case 0x040C: case 0x040B: case 0x040F:
-    case 0x0452: case 0x045C: case 0x045B: case 0x045F: case 0x0405: case 0x0455:
+    case 0x045C: case 0x045F: case 0x0405: case 0x0455:
     case 0x201A: case 0x201E: case 0x2020: case 0x2021: case 0x20AC: case 0x2030:
     case 0x2122: case 0x2022: case 0xA4: case 0xA6: case 0xA7: case 0xA9: case 0xAC:
     case 0xAD: case 0xAE: case 0xB0: case 0xB1: case 0xB5: case 0xB6: case 0x2116:

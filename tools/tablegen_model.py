@@ -11,8 +11,9 @@ lib/tables/README.md for licenses):
   libopencc-data   TSCharacters / STCharacters (via opencc_dict from opencc): T->S map, scripts
   unicode-data     UnicodeData.txt, Scripts.txt: character classes
   w* word lists    american-english ngerman french spanish italian portuguese polish
-                   ukrainian bulgarian: Latin/Cyrillic letter bigrams
-  hunspell-*       ru_RU cs_CZ el_GR tr_TR (stems): more letter bigrams (Greek, Czech, Turkish)
+                   ukrainian bulgarian danish bokmaal swedish dutch catalan: Latin/Cyrillic
+                   letter bigrams
+  hunspell-*       ru_RU cs_CZ el_GR tr_TR hu_HU ro_RO sk_SK (stems): more letter bigrams
   hunspell-ko      ko.dic stems: Hangul syllable frequencies
   vim-runtime      tutor.ja.utf-8: kana frequencies (the Korean tutor is never read: it is
                    evaluation data)
@@ -21,6 +22,7 @@ Character classes (CLASSES below) must match enum tf__cls in lib/model.c; the ge
 tf__model_nclass lets the unit test check that.
 """
 import argparse
+import bz2
 import math
 import os
 import subprocess
@@ -39,10 +41,18 @@ WORDLISTS = [  # (path, encoding, weight): each language is normalized, then wei
     ("/usr/share/dict/polish", "utf-8", 1.0),
     ("/usr/share/dict/ukrainian", "utf-8", 0.7),
     ("/usr/share/dict/bulgarian", "utf-8", 0.5),
+    ("/usr/share/dict/danish", "utf-8", 0.7),
+    ("/usr/share/dict/bokmaal", "utf-8", 0.7),
+    ("/usr/share/dict/swedish", "utf-8", 0.8),
+    ("/usr/share/dict/dutch", "utf-8", 0.8),
+    ("/usr/share/dict/catalan", "utf-8", 0.6),
     ("/usr/share/hunspell/ru_RU.dic", "utf-8", 1.5),
     ("/usr/share/hunspell/cs_CZ.dic", "utf-8", 0.8),
     ("/usr/share/hunspell/el_GR.dic", "iso8859-7", 1.0),
     ("/usr/share/hunspell/tr_TR.dic", "utf-8", 0.8),
+    ("/usr/share/hunspell/hu_HU.dic", "utf-8", 0.8),
+    ("/usr/share/hunspell/ro_RO.dic", "utf-8", 0.6),
+    ("/usr/share/hunspell/sk_SK.dic", "utf-8", 0.6),
 ]
 KO_DIC = "/usr/share/hunspell/ko.dic"
 JA_TEXT = "/usr/share/vim/vim90/tutor/tutor.ja.utf-8"
@@ -206,7 +216,9 @@ def classify(cp, gc, script, lidx):
 
 def letter_class(cp, cat, sc, lidx):
     lo = lower1(cp)
-    if lidx.get(lo) and cp < 0x600:
+    if sc in ("Latin", "Cyrillic", "Greek") and cat in ("Ll", "Lu", "Lt"):
+        # Letters outside the bigram alphabet (Vietnamese, polytonic Greek, ...) stay in their
+        # script's class, with letter index 0 and CLASS_EMIT's cost for a rare letter.
         base = {"Latin": "LAT", "Cyrillic": "CYR", "Greek": "GRK"}[sc]
         return C[base + ("_LO" if lo == cp else "_UP")]
     if sc == "Han":
@@ -216,6 +228,10 @@ def letter_class(cp, cat, sc, lidx):
     if sc == "Hangul":
         return C["HANGUL"]
     return C["OLET"]
+
+
+def letter_index(cp, cls, lidx):
+    return lidx.get(lower1(cp), 0) if CLASSES[cls][:3] in LETTER_SCRIPTS else 0
 
 
 def class_runs(gc, script, lidx):
@@ -230,8 +246,9 @@ def class_runs(gc, script, lidx):
 
 # Emission costs in nats by class (what a character of the class costs beyond the transition);
 # the tables below refine them for single characters.
-CLASS_EMIT = {"START": 0, "SPACE": 0, "NEWLINE": 0, "DIGIT": 2.3, "APUNCT": 4.0, "LAT_LO": 0,
-              "LAT_UP": 0, "CYR_LO": 0, "CYR_UP": 0, "GRK_LO": 0, "GRK_UP": 0, "HAN": 14.0,
+CLASS_EMIT = {"START": 0, "SPACE": 0, "NEWLINE": 0, "DIGIT": 2.3, "APUNCT": 4.0, "LAT_LO": 4.0,
+              "LAT_UP": 4.0, "CYR_LO": 4.0, "CYR_UP": 4.0, "GRK_LO": 4.0, "GRK_UP": 4.0,
+              "HAN": 14.0,
               "KANA": 8.0, "HANGUL": 14.0, "CJKP": 3.0, "SYM": 4.0, "OLET": 4.0, "MARK": 3.0,
               "ODIGIT": 3.0, "RARE": 4.0, "BAD": 12.0}
 APUNCT_EMIT = {",": 1.2, ".": 1.2, "'": 2.5, '"': 2.5, "(": 2.5, ")": 2.5, "-": 2.2, ":": 2.5,
@@ -253,8 +270,10 @@ CJKP_EMIT = {0x3001: 0.5, 0x3002: 0.5, 0xFF0C: 0.5, 0x300C: 1.5, 0x300D: 1.5, 0x
              0x3000: 1.5, 0xFF0E: 3.0, 0xFF0F: 3.0, 0x301C: 3.0, 0xFF5E: 2.5, 0xFF0D: 3.0}
 
 
-def emit_cost(cp, cls):
+def emit_cost(cp, cls, lidx):
     name = CLASSES[cls]
+    if name[:3] in LETTER_SCRIPTS and lidx.get(lower1(cp)):
+        return 0.0  # the letter bigram is the whole cost
     if name == "APUNCT":
         return APUNCT_EMIT.get(chr(cp), 4.0)
     if name in ("SPACE", "NEWLINE"):
@@ -318,7 +337,7 @@ def word_to_word(a, b):
     if sa in LETTER_SCRIPTS and sb in LETTER_SCRIPTS:
         return 9.0
     if pair == {"LAT", "HAN"}:
-        return 3.5
+        return 4.5  # "用Python写" is common, but each switch still has to pay
     if "LAT" in pair and ("KANA" in pair or "HANGUL" in pair):
         return 4.5
     if "HANGUL" in pair and "HAN" in pair:
@@ -434,17 +453,36 @@ def encodable(ch, codecs):
     return False
 
 
+def japanese_kanji():
+    """Costs for kanji common in Japanese that Chinese word lists miss or rate rare (shinjitai
+    such as 駅 図 読, kokuji such as 込 働): Unihan's Joyo and Jinmeiyo lists."""
+    out = {}
+    with bz2.open(os.path.join(UCD, "Unihan_OtherMappings.txt.bz2"), "rt", encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("U+"):
+                continue
+            cp, field, _ = line.split("\t", 2)
+            if field == "kJoyoKanji":
+                out[int(cp[2:], 16)] = 9.5
+            elif field == "kJinmeiyoKanji":
+                out.setdefault(int(cp[2:], 16), 11.5)
+    return out
+
+
 def build_han(t2s):
     uni, big = jieba_counts(t2s)
     total = sum(uni.values())
     cost = {c: -math.log(v / total) for c, v in uni.items()}
+    kanji = japanese_kanji()
     known = q(15.0) // 2  # in a CJK national set, but never in jieba's words
     rare = q(18.0) // 2
     ucost = []
     for cp in range(URO_FIRST, URO_LAST + 1):
         s = t2s.get(cp, cp)
         if s in cost:
-            ucost.append(min(255, q(cost[s]) // 2))
+            ucost.append(min(255, q(min(cost[s], kanji.get(cp, 99.0))) // 2))
+        elif cp in kanji:
+            ucost.append(q(kanji[cp]) // 2)
         elif encodable(chr(cp), ("gb2312", "big5", "euc_jp", "euc_kr")):
             ucost.append(known)
         else:
@@ -542,11 +580,13 @@ def write_classes(out, gc, script, lidx, ltable):
     low = [classify(cp, gc, script, lidx) for cp in range(0x600)]
     body += "/* Code points below U+0600: class, letter index, emission cost. */\n"
     body += c_array("uint8_t", "tf__model_low_class", low, 24)
-    body += c_array("uint8_t", "tf__model_low_letter", [lidx.get(lower1(cp), 0) if CLASSES[low[cp]][:3] in LETTER_SCRIPTS else 0 for cp in range(0x600)], 24)
-    body += c_array("int16_t", "tf__model_low_emit", [q(emit_cost(cp, low[cp])) for cp in range(0x600)], 16)
+    body += c_array("uint8_t", "tf__model_low_letter", [letter_index(cp, low[cp], lidx)
+                                                      for cp in range(0x600)], 24)
+    body += c_array("int16_t", "tf__model_low_emit", [q(emit_cost(cp, low[cp], lidx)) for cp in range(0x600)], 16)
     for lo, hi, nm in ((0x2000, 0x2070, "gp"), (0x3000, 0x3040, "cjk"), (0xFF00, 0xFFF0, "fw")):
         body += c_array("int16_t", "tf__model_%s_emit" % nm,
-                        [q(emit_cost(cp, classify(cp, gc, script, lidx))) for cp in range(lo, hi)])
+                        [q(emit_cost(cp, classify(cp, gc, script, lidx), lidx))
+                         for cp in range(lo, hi)])
     nl = len(ltable)
     body += "const int tf__model_nletters = %d;\n" % nl
     body += "/* Letter bigram costs [prev * nletters + next], 0 = not a letter (word edge). */\n"

@@ -1,0 +1,223 @@
+/* test_model.c - the plausibility model: real text must outscore its mojibake for the
+ * misreadings the repair and detection stages choose between, clean text must have no
+ * badness, and the Chinese script maps must agree with OpenCC. */
+#include "check.h"
+#include "model.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double score(const char *s)
+{
+    return tf__model_score(s, strlen(s), NULL);
+}
+
+static int badness(const char *s)
+{
+    return tf__model_badness(s, strlen(s));
+}
+
+/* real must beat moji by at least margin nats. */
+static int beats(const char *real, const char *moji, double margin)
+{
+    double a = score(real), b = score(moji);
+    if (a - b >= margin)
+        return 1;
+    fprintf(stderr, "  %s (%.2f) vs %s (%.2f): margin %.2f < %.2f\n", real, a, moji, b, a - b,
+            margin);
+    return 0;
+}
+
+static void test_tables_match(void)
+{
+    CHECK(tf__model_nclass_ok());
+}
+
+static void test_chinese_misreadings(void)
+{
+    /* UTF-8 read as GBK: 发布 (E5 8F 91 E5 B8 83) */
+    CHECK(beats("发布", "鍙戝竷", 10.0));
+    CHECK(beats("我们今天发布了新版本", "鎴戜滑浠婂ぉ鍙戝竷浜嗘柊鐗堟湰", 40.0));
+    /* GBK read as Latin-1 / windows-1252: 你好 (C4 E3 BA C3) */
+    CHECK(beats("你好", "ÄãºÃ", 20.0));
+    CHECK(beats("中华人民共和国", "ÖÐ»ªÈËÃñ¹²ºÍ¹ú", 40.0));
+    /* GBK read as Big5 and Big5 read as GBK */
+    CHECK(beats("我们的程序", "扂蠅腔最唗", 15.0));
+    CHECK(beats("欢迎光临", "辣茩嫖還", 10.0));
+    CHECK(beats("網路設定", "呼隔砞﹚", 10.0));
+    CHECK(beats("程式設計", "祘Α砞璸", 10.0));
+    CHECK(beats("中華民國", "い地チ瓣", 10.0));
+}
+
+static void test_traditional_scores_like_simplified(void)
+{
+    double s = score("我们今天去公园散步，天气很好。");
+    double t = score("我們今天去公園散步，天氣很好。");
+    CHECK(t > s - 3.0 && t < s + 3.0);
+}
+
+static void test_latin_misreadings(void)
+{
+    /* windows-1252 German/French read as GBK */
+    CHECK(beats("standardmäßig", "standardm溥ig", 8.0));
+    CHECK(beats("standardmäßig", "standardm癌ig", 8.0));
+    CHECK(beats("Größe und Gewicht", "Gr鲞e und Gewicht", 8.0));
+    CHECK(beats("très bien", "tr鑣 bien", 8.0));
+    CHECK(beats("la forêt", "la for阾", 8.0));
+    /* UTF-8 read as windows-1252 */
+    CHECK(beats("café", "cafÃ©", 10.0));
+    CHECK(beats("Ärger über Öl", "Ã„rger Ã¼ber Ã–l", 20.0));
+    CHECK(beats("l’été", "lâ€™Ã©tÃ©", 20.0));
+    /* UTF-8 Cyrillic read as windows-1251, Greek as windows-1253 */
+    CHECK(beats("Привет, мир", "РџСЂРёРІРµС‚, РјРёСЂ", 30.0));
+    CHECK(beats("Ελλάδα", "Ξ•Ξ»Ξ»Ξ¬Ξ΄Ξ±", 30.0));
+}
+
+static void test_japanese_korean_misreadings(void)
+{
+    /* Shift_JIS read as GBK: 日本語のテキスト */
+    CHECK(beats("日本語のテキスト", "擔杮岅偺僥僉僗僩", 15.0));
+    CHECK(beats("ファイルを保存しました。", "僼傽僀儖傪曐懚偟傑偟偨丅", 25.0));
+    /* EUC-KR read as GBK: 한국어 텍스트 */
+    CHECK(beats("한국어 텍스트입니다", "茄惫绢 咆胶飘涝聪促", 10.0));
+    CHECK(beats("파일을 저장했습니다", "颇老阑 历厘沁嚼聪促", 10.0));
+}
+
+static void test_ascii_and_scripts(void)
+{
+    size_t n = 0;
+    double e = tf__model_score("The quick brown fox jumps over the lazy dog.", 44, &n);
+    CHECK_EQ(n, 44);
+    CHECK(e / 44 > -4.0);
+    /* Every character pays: a shorter decoding is not favoured for being short. */
+    CHECK(score("hello world") > score("hello \xC2\x80world"));
+    CHECK(beats("a b", "a\xEF\xBF\xBD" "b", 15.0)); /* U+FFFD */
+    CHECK(beats("ab", "a\xEE\x80\x80" "b", 15.0));  /* private use */
+    CHECK(beats("ab", "a\xCD\xB8" "b", 15.0));      /* unassigned U+0378 */
+    CHECK(beats("ab", "a\xFF" "b", 15.0));          /* not UTF-8 */
+    CHECK(beats("使用Python编程", "使用Python\xE2\x94\x80编程", 5.0)); /* box drawing */
+    CHECK(beats("的", "\xF0\xA0\x80\x80", 5.0));    /* CJK Ext-B */
+    CHECK(beats("人", "\xE3\x90\x80", 5.0));        /* CJK Ext-A */
+    CHECK(beats("a, b", "a\xC2\xA4 b", 5.0));       /* ¤ */
+    CHECK(tf__model_bigram(0, 'a') == score("a"));
+    CHECK(tf__model_bigram(0x4F60, 0x597D) > tf__model_bigram(0x4F60, 0x9F98));
+    CHECK(score("") == 0.0);
+}
+
+static void test_t2s_and_script(void)
+{
+    CHECK_EQ(tf__model_t2s(0x767C), 0x53D1); /* 發 -> 发 */
+    CHECK_EQ(tf__model_t2s(0x9AEE), 0x53D1); /* 髮 -> 发 */
+    CHECK_EQ(tf__model_t2s(0x570B), 0x56FD); /* 國 -> 国 */
+    CHECK_EQ(tf__model_t2s(0x4EBA), 0x4EBA); /* 人 stays */
+    CHECK_EQ(tf__model_t2s('A'), 'A');
+    CHECK_EQ(tf__model_han_script(0x53D1), 1); /* 发: Simplified only */
+    CHECK_EQ(tf__model_han_script(0x767C), 2); /* 發: Traditional only */
+    CHECK_EQ(tf__model_han_script(0x4EBA), 0); /* 人: both */
+    CHECK_EQ(tf__model_han_script(0x5E72), 0); /* 干: both (幹 乾 干 -> 干) */
+    CHECK_EQ(tf__model_han_script('x'), 0);
+}
+
+static const char *const CLEAN[] = {
+    "The quick brown fox jumps over the lazy dog.",
+    "Größe, Übermaß und Straße – „Anführungszeichen“ «Strauß» im Café.",
+    "L’été à Paris : « voilà ! » ; déjà… Ça coûte 15 € (TVA incluse).",
+    "¿Qué tal? ¡Muy bien! El niño comió piña en España.",
+    "Déšť, žluťoučký kůň úpěl ďábelské ódy.",
+    "Zażółć gęślą jaźń. Łódź, Kraków.",
+    "Árvíztűrő tükörfúrógép ŐŰ.",
+    "Съешь же ещё этих мягких французских булок, да выпей чаю. Річка Сінь.",
+    "Сјај и Рђа: српска ћирилица, Џеп.",
+    "Καλημέρα κόσμε, ΟΙΚΟΣ και Ξένος, Όταν.",
+    "我们今天发布了新版本，欢迎下载「测试」。",
+    "日本語のテキストです。ファイルを保存しました。",
+    "한국어 텍스트입니다. 파일을 저장했습니다!",
+    "Tiếng Việt có dấu: Nguyễn Thị Minh Khai.",
+    "Temperature 20 °C ± 0.5, © 2024 ACME™, §§ 1–3, 5 m² · ½ kg.",
+    "naïve, Hawaiʻi, coöperate, São Paulo, SÃO PAULO, IRMÃOS.",
+};
+
+static void test_badness_clean(void)
+{
+    for (size_t i = 0; i < sizeof CLEAN / sizeof CLEAN[0]; i++) {
+        int b = badness(CLEAN[i]);
+        if (b)
+            fprintf(stderr, "  badness %d: %s\n", b, CLEAN[i]);
+        CHECK_EQ(b, 0);
+    }
+}
+
+static void test_badness_mojibake(void)
+{
+    CHECK(badness("cafÃ©") > 0);
+    CHECK(badness("Ã„rger Ã¼ber Ã–l") >= 3);
+    CHECK(badness("lâ€™Ã©tÃ©") >= 2);
+    CHECK(badness("100\xC3\x82\xC2\xA0km") > 0); /* UTF-8 no-break space read as cp1252 */
+    CHECK(badness("ä¸\xC2\xAD" "æ–‡") > 0);   /* 中文 read as cp1252 */
+    CHECK(badness("ï»¿Hello") > 0);             /* BOM read as cp1252 */
+    CHECK(badness("caf\xC3\x83\xC2\xA9") > 0);  /* Ã© spelled out */
+    CHECK(badness("x\xC2\x85y") > 0);           /* a C1 control */
+    CHECK(badness("РџСЂРёРІРµС‚") > 0);         /* Привет read as cp1251 */
+    CHECK(badness("Ξ•Ξ»Ξ»Ξ¬Ξ΄Ξ±") > 0);          /* Ελλάδα read as cp1253 */
+    CHECK(badness("ÐŸÑ€Ð¸Ð²ÐµÑ‚") > 0);         /* Привет read as cp1252 */
+}
+
+/* Vim's tutors, when installed, as more clean text (not the Korean one: evaluation data). */
+static void test_badness_tutors(void)
+{
+    static const char *const langs[] = {"de", "fr", "es", "it", "pt", "pl", "cs", "hu", "sk",
+                                        "ru", "uk", "bg", "el", "ja", "zh_cn", "zh_tw", "tr",
+                                        "sv", "da", "nl", "vi", "eo", "hr", "ca", "nb", "lv"};
+    char path[128], *buf = malloc(1 << 20);
+    if (!buf)
+        return;
+    for (size_t i = 0; i < sizeof langs / sizeof langs[0]; i++) {
+        snprintf(path, sizeof path, "/usr/share/vim/vim90/tutor/tutor.%s.utf-8", langs[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, (1 << 20) - 1, f);
+        fclose(f);
+        int b = tf__model_badness(buf, n);
+        if (b)
+            fprintf(stderr, "  badness %d in %s\n", b, path);
+        CHECK_EQ(b, 0);
+    }
+    free(buf);
+}
+
+/* Mostly-ASCII text must score far faster than the pipeline around it reads it. */
+static void test_throughput(void)
+{
+    size_t len = 8u << 20;
+    char *buf = malloc(len);
+    if (!buf)
+        return;
+    static const char sample[] = "Scoring must be fast: it runs on every candidate decoding "
+                                 "of every window. Café, 20 °C.\n";
+    for (size_t i = 0; i < len; i++)
+        buf[i] = sample[i % (sizeof sample - 1)];
+    clock_t t0 = clock();
+    double sc = tf__model_score(buf, len, NULL);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    double mbs = secs > 0 ? (double)len / secs / 1e6 : 1e9;
+    printf("  model throughput: %.0f MB/s (score %.0f)\n", mbs, sc);
+    CHECK(mbs > 100.0); /* lenient: sanitizer and valgrind builds run this too */
+    free(buf);
+}
+
+CHECK_MAIN("model",
+           CASE(test_tables_match),
+           CASE(test_chinese_misreadings),
+           CASE(test_traditional_scores_like_simplified),
+           CASE(test_latin_misreadings),
+           CASE(test_japanese_korean_misreadings),
+           CASE(test_ascii_and_scripts),
+           CASE(test_t2s_and_script),
+           CASE(test_badness_clean),
+           CASE(test_badness_mojibake),
+           CASE(test_badness_tutors),
+           CASE(test_throughput))
