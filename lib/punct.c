@@ -76,7 +76,9 @@ static int is_kept_mark(uint32_t c)
 
 /* ---- evidence ------------------------------------------------------------------------ */
 
-/* Adds what the segment shows to the stream's evidence. */
+/* Adds what the segment shows to the stream's evidence. An ASCII mark counts as out of
+ * place when it follows a CJK character (來源:青海, 帮助: <https...>), or, for parentheses,
+ * touches one on either side. */
 static void gather(struct tf__punct_state *st, const unsigned char *s, size_t len)
 {
     uint32_t prev = 0;
@@ -86,8 +88,9 @@ static void gather(struct tf__punct_state *st, const unsigned char *s, size_t le
         if (c >= 0x2000) {
             st->fullwidth += is_restored_mark(c);
             st->kept_marks += is_kept_mark(c);
-        } else if (c < 0x80 && c && strchr(",;:!?", (int)c) && is_cjk(prev) &&
-                   is_cjk(cp_at(s, len, i + 1))) {
+        } else if (c == '(' || c == ')') {
+            st->ascii_between += is_cjk(prev) || is_cjk(cp_at(s, len, i + 1));
+        } else if (c < 0x80 && c && strchr(",;:!?", (int)c) && is_cjk(prev)) {
             st->ascii_between++;
         }
         prev = c;
@@ -95,9 +98,11 @@ static void gather(struct tf__punct_state *st, const unsigned char *s, size_t le
     }
 }
 
+/* The flattening signature. Two kept marks, not one: a clean text's first lines may show a
+ * lone “” before its first ，. */
 static int flattened(const struct tf__punct_state *st)
 {
-    return st->fullwidth == 0 && st->kept_marks > 0 && st->ascii_between > 0;
+    return st->fullwidth == 0 && st->kept_marks >= 2 && st->ascii_between > 0;
 }
 
 /* Whether a segment with no byte >= 0x80 may be skipped: it has no CJK to judge. A
@@ -116,7 +121,9 @@ static int all_ascii(const unsigned char *s, size_t len)
  * the segment), the one before it, and the first character after the mark's run. */
 typedef struct {
     uint32_t prev, prev2, next;
-    int question; /* the clause so far has a question word or particle */
+    uint32_t next_word; /* the first character after the mark and any spaces */
+    int question;       /* the clause so far has a question word or particle */
+    int line_cjk;       /* the segment so far has a CJK character */
 } around;
 
 /* Characters that make a Chinese clause a question (particles and question words). */
@@ -165,13 +172,25 @@ static int wants_fullwidth(unsigned char c, const around *a)
         return 0; /* 大美青?蛻舳: between two Han characters only a question is a ？ */
     if (left_cjk(a))
         return 1;
-    return right_cjk(a) && a->prev && a->prev != ' ' && a->prev != '\t';
+    if (!a->prev || a->prev == ' ' || a->prev == '\t')
+        return 0;
+    if (right_cjk(a))
+        return 1;
+    /* After a Latin word in a CJK sentence: "MSDOS, 在这种情况下", "環境變數 PGPORT:" */
+    if (c == ',' || c == ';' || c == ':') {
+        if (a->next == ' ' && is_cjk(a->next_word))
+            return 1;
+        return a->line_cjk && (a->next == '\n' || a->next == '\r' || a->next == 0);
+    }
+    return 0;
 }
 
-/* Whether the parenthesis opened at s[i] closes in the segment around CJK content, as a
- * pair: (預防化解...工作法) yes; (1), (WHO), an unclosed one no. The look-ahead is bounded
- * so a line full of parentheses stays linear. */
-static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i)
+/* Whether the parenthesis opened at s[i] (after the character `before`) belongs to CJK
+ * text: it encloses CJK (預防化解...工作法), or sits between CJK and what is not a Latin
+ * word: 核心(core dumps)。 yes; ls(1), (WHO) alone, f(x)y no. One the line does not close (man pages wrap lines inside parentheses) is judged by
+ * the rest of the line. The look-ahead is bounded so a line full of parentheses stays
+ * linear. */
+static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i, uint32_t before)
 {
     int depth = 0, cjk = 0;
     size_t end = len - i > PAREN_SPAN ? i + PAREN_SPAN : len;
@@ -181,13 +200,13 @@ static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i)
         if (c == '(')
             depth++;
         else if (c == ')' && --depth == 0)
-            return cjk;
+            return cjk || (is_cjk(before) && !is_alnum(cp_at(s, len, k + 1)));
         else if (c == '\n')
-            return 0;
+            break;
         cjk |= is_cjk(c);
         k += n;
     }
-    return 0;
+    return end == len && cjk;
 }
 
 /* ---- conversion ---------------------------------------------------------------------- */
@@ -211,6 +230,7 @@ static void written(conv *v, uint32_t c)
 {
     v->a.prev2 = v->a.prev;
     v->a.prev = c;
+    v->a.line_cjk |= is_cjk(c);
     if (ends_clause(c))
         v->a.question = 0;
     else if (c >= 0x4E00)
@@ -258,12 +278,15 @@ static long ascii_mark(conv *v, size_t i)
     unsigned char c = v->s[i];
     int full = 0;
     if (c == '(') {
-        full = paren_pair_cjk(v->s, v->len, i);
+        full = paren_pair_cjk(v->s, v->len, i, v->a.prev);
         if (v->depth < 64)
             v->parens = (v->parens << 1) | (uint64_t)full;
         v->depth++;
     } else if (c == ')') {
-        if (v->depth > 0 && v->depth <= 64)
+        v->a.next = cp_at(v->s, v->len, i + 1);
+        if (v->depth == 0) /* opened on an earlier line */
+            full = left_cjk(&v->a) || right_cjk(&v->a);
+        else if (v->depth <= 64)
             full = (int)(v->parens & 1);
         if (v->depth > 0 && v->depth-- <= 64)
             v->parens >>= 1;
@@ -272,6 +295,9 @@ static long ascii_mark(conv *v, size_t i)
         while ((c == '!' || c == '?') && e < v->len && (v->s[e] == '!' || v->s[e] == '?'))
             e++; /* a run like ?! is judged as one */
         v->a.next = cp_at(v->s, v->len, e);
+        while (e < v->len && v->s[e] == ' ')
+            e++;
+        v->a.next_word = cp_at(v->s, v->len, e);
         full = wants_fullwidth(c, &v->a);
     }
     if (!full) {

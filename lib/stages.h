@@ -15,7 +15,8 @@ struct tf__punct_state {
     uint32_t fullwidth;
     /* 。、“”《》「」 seen: CJK sentence marks that NFKC leaves alone. */
     uint32_t kept_marks;
-    /* ASCII , ; : ! ? glued between two CJK characters: what NFKC makes of ，；：！？. */
+    /* ASCII , ; : ! ? right after a CJK character, or ( ) touching one: what NFKC makes of
+     * ，；：！？（）. */
     uint32_t ascii_between;
     /* The evidence report item was made (once per stream). */
     uint32_t reported;
