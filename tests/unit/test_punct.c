@@ -1,0 +1,162 @@
+/* test_punct.c - the punctuation stage through the public API: the flattening signature in
+ * AUTO mode (and clean text left alone), what stays ASCII (times, numbers, URLs, e-mail,
+ * Latin, lost-character marks), parentheses as pairs, the cjk/ascii/keep modes, width forms,
+ * reports, and streaming equal to one-shot. */
+#include "check.h"
+#include "textfix.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static tf_ctx *punct_ctx(int mode)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    CHECK_EQ(tf_ctx_set_option(ctx, TF_OPT_STAGES, TF_STAGE_PUNCT), TF_OK);
+    CHECK_EQ(tf_ctx_set_option(ctx, TF_OPT_PUNCT, mode), TF_OK);
+    CHECK_EQ(tf_ctx_set_option(ctx, TF_OPT_REPORT, 1), TF_OK);
+    return ctx;
+}
+
+static void expect_mode(int mode, const char *s, const char *want)
+{
+    tf_ctx *ctx = punct_ctx(mode);
+    char *out = NULL;
+    size_t n = 0;
+    CHECK_EQ(tf_fix(ctx, s, strlen(s), &out, &n), TF_OK);
+    CHECK_STR_EQ(out, want);
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+static void expect(const char *s, const char *want) { expect_mode(TF_PUNCT_AUTO, s, want); }
+
+/* A flattened text: 。 and “” kept, no ，, ASCII , between Han characters. */
+#define FLAT_HEAD "“楓橋經驗”是一條紅線。\n"
+#define FIXED_HEAD FLAT_HEAD
+
+static void auto_restores_flattened(void)
+{
+    expect(FLAT_HEAD "為大力弘揚新時代“楓橋經驗”,不斷開創工作新局面,青海日報今起推出。\n",
+           FIXED_HEAD "為大力弘揚新時代“楓橋經驗”，不斷開創工作新局面，青海日報今起推出。\n");
+    expect(FLAT_HEAD "海東市司法局(預防化解工作法)、社區(村)入選。來了來了!雪來了\n",
+           FIXED_HEAD "海東市司法局（預防化解工作法）、社區（村）入選。來了來了！雪來了\n");
+    expect(FLAT_HEAD "你去嗎?我去;他說:好。\n", FIXED_HEAD "你去嗎？我去；他說：好。\n");
+}
+
+static void auto_keeps_ascii_where_it_belongs(void)
+{
+    const char *s = FLAT_HEAD "我們,好。\n發布時間:2023-12-10 08:48:27\n"
+                    "E-mail:webmaster@qhnews.com 許可證:63120170001 共1,000人\n"
+                    "網址:http://www.qhnews.com/a?b=1 (WHO) f(x) ls(1)\n"
+                    "This is Latin, with commas; and colons: fine!\n"
+                    "大美青?蛻舳擞 青海日?qǐng)?bào)\n";
+    const char *want = FLAT_HEAD "我們，好。\n發布時間：2023-12-10 08:48:27\n"
+                       "E-mail:webmaster@qhnews.com 許可證：63120170001 共1,000人\n"
+                       "網址：http://www.qhnews.com/a?b=1 (WHO) f(x) ls(1)\n"
+                       "This is Latin, with commas; and colons: fine!\n"
+                       "大美青?蛻舳擞 青海日?qǐng)?bào)\n";
+    expect(s, want);
+}
+
+static void auto_leaves_clean_text(void)
+{
+    /* One fullwidth ，is enough to show the text was not flattened. */
+    const char *mixed = "這是，乾淨的文字。\n參數,選項:見下(可選)。\n“引號”,逗號\n";
+    expect(mixed, mixed);
+    /* No kept marks: deliberate ASCII (Debian's man pages) stays. */
+    const char *plain = "ls - 列出目錄內容\n列出檔案,然後退出\n";
+    expect(plain, plain);
+    expect("", "");
+    expect("plain ascii, text: (yes)!\n", "plain ascii, text: (yes)!\n");
+}
+
+static void modes(void)
+{
+    const char *s = "好,行。(註)\n";
+    expect_mode(TF_PUNCT_CJK, s, "好，行。（註）\n");
+    expect_mode(TF_PUNCT_KEEP, s, s);
+    expect_mode(TF_PUNCT_ASCII, "你好，世界。“引”（註）…\n", "你好,世界.\"引\"(註)...\n");
+    expect_mode(TF_PUNCT_CJK, "ＡＢＣ１２３ ｶﾞｷﾞﾊﾟｰﾄ\n", "ABC123 ガギパート\n");
+    expect_mode(TF_PUNCT_CJK, "等等...好的......\n", "等等…好的……\n");
+}
+
+static void reports_evidence_and_changes(void)
+{
+    tf_ctx *ctx = punct_ctx(TF_PUNCT_AUTO);
+    const char *s = FLAT_HEAD "青海,好。\n";
+    char *out = NULL;
+    size_t n = 0;
+    CHECK_EQ(tf_fix(ctx, s, strlen(s), &out, &n), TF_OK);
+    CHECK_EQ(tf_report_count(ctx), 2);
+    const tf_report_item *ev = tf_report_item_at(ctx, 0), *it = tf_report_item_at(ctx, 1);
+    if (ev && it) {
+        CHECK_STR_EQ(ev->rule, "punct-evidence");
+        CHECK_STR_EQ(it->rule, "fullwidth-comma");
+        CHECK_EQ(it->stage, TF_STAGE_PUNCT);
+        CHECK_STR_EQ(it->before, ",");
+        CHECK_STR_EQ(it->after, "，");
+        CHECK_EQ(it->in_offset, strlen(FLAT_HEAD "青海"));
+        CHECK_EQ(it->in_length, 1);
+        CHECK_EQ(it->out_offset, strlen(FLAT_HEAD "青海"));
+        CHECK_EQ(it->out_length, 3);
+    }
+    CHECK_EQ(tf_report_get_totals(ctx)->repairs, 1);
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+/* The evidence lives in the context across segments; any chunking gives the same output,
+ * and a new stream starts without evidence. */
+static void streaming_equals_oneshot(void)
+{
+    const char *s = FLAT_HEAD "青海,好。\n第二行:內容(註)!\n";
+    tf_ctx *ctx = punct_ctx(TF_PUNCT_AUTO);
+    char *one = NULL;
+    size_t one_n = 0, n = strlen(s);
+    CHECK_EQ(tf_fix(ctx, s, n, &one, &one_n), TF_OK);
+    for (size_t cut = 1; cut < 11; cut++) {
+        char buf[512];
+        size_t len = 0, pending = 1, pos = 0;
+        while (pos < n || pending) {
+            size_t chunk = pos + cut > n ? n - pos : cut;
+            tf_in_buffer in = {s + pos, chunk, 0};
+            tf_out_buffer ob = {buf + len, sizeof buf - len, 0};
+            CHECK_EQ(tf_fix_stream(ctx, &ob, &in, pos + chunk == n ? TF_END : TF_CONTINUE,
+                                   &pending), TF_OK);
+            len += ob.pos;
+            pos += in.pos;
+            if (pos == n && !pending)
+                break;
+        }
+        CHECK_MEM_EQ(buf, len, one, one_n);
+    }
+    char *again = NULL;
+    size_t again_n = 0;
+    CHECK_EQ(tf_fix(ctx, "青海,好\n", strlen("青海,好\n"), &again, &again_n), TF_OK);
+    CHECK_STR_EQ(again, "青海,好\n"); /* evidence does not leak into the next stream */
+    tf_free(again);
+    tf_free(one);
+    tf_ctx_free(ctx);
+}
+
+static void many_parentheses_stay_linear(void)
+{
+    size_t n = 200000;
+    char *s = malloc(n + 2);
+    for (size_t i = 0; i < n; i++)
+        s[i] = i % 2 ? '(' : 'a';
+    s[n] = '\n';
+    s[n + 1] = 0;
+    tf_ctx *ctx = punct_ctx(TF_PUNCT_CJK);
+    char *out = NULL;
+    size_t out_n = 0;
+    CHECK_EQ(tf_fix(ctx, s, n + 1, &out, &out_n), TF_OK);
+    CHECK_MEM_EQ(out, out_n, s, n + 1);
+    tf_free(out);
+    tf_ctx_free(ctx);
+    free(s);
+}
+
+CHECK_MAIN("punct", CASE(auto_restores_flattened), CASE(auto_keeps_ascii_where_it_belongs),
+           CASE(auto_leaves_clean_text), CASE(modes), CASE(reports_evidence_and_changes),
+           CASE(streaming_equals_oneshot), CASE(many_parentheses_stay_linear))
