@@ -40,8 +40,12 @@ extern const int16_t tf__model_low_emit[0x600];
 extern const int16_t tf__model_gp_emit[0x70];
 extern const int16_t tf__model_cjk_emit[0x40];
 extern const int16_t tf__model_fw_emit[0xF0];
+extern const uint8_t tf__model_gp_class[0x70];
+extern const uint8_t tf__model_cjk_class[0x100];
+extern const uint8_t tf__model_fw_class[0xF0];
 extern const int tf__model_nletters;
 extern const uint8_t tf__model_letter_pair[];
+extern const int16_t tf__model_ascii_pair[128 * 128];
 extern const uint8_t tf__model_han_cost[0x5200];
 extern const uint16_t tf__model_han_rank[0x5200];
 extern const uint32_t tf__model_han_nranks;
@@ -77,6 +81,13 @@ typedef struct {
 
 static uint8_t run_class(uint32_t cp)
 {
+    /* The blocks of CJK punctuation, kana, quotes and fullwidth forms are in every CJK text. */
+    if (cp >= 0x3000 && cp <= 0x30FF)
+        return tf__model_cjk_class[cp - 0x3000];
+    if (cp >= 0x2000 && cp <= 0x206F)
+        return tf__model_gp_class[cp - 0x2000];
+    if (cp >= 0xFF00 && cp <= 0xFFEF)
+        return tf__model_fw_class[cp - 0xFF00];
     uint32_t lo = 0, hi = tf__model_nruns; /* last run starting at or before cp */
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -168,6 +179,21 @@ static inline int32_t pair_cost(const ch_info *p, const ch_info *c)
     return cost;
 }
 
+/* Runs of ASCII are most of most text: one table read per byte, no decoding, and nothing
+ * carried from byte to byte but the byte itself. Scores u[*i..) after ASCII byte prev up to the
+ * next non-ASCII byte and advances *i past the run. */
+static int64_t ascii_run(const unsigned char *u, size_t len, size_t *i, unsigned prev)
+{
+    int64_t cost = 0;
+    size_t k = *i;
+    while (k < len && u[k] < 0x80) {
+        cost += tf__model_ascii_pair[prev * 128 + u[k]];
+        prev = u[k++];
+    }
+    *i = k;
+    return cost;
+}
+
 double tf__model_score(const char *s, size_t len, size_t *nchars)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -175,26 +201,18 @@ double tf__model_score(const char *s, size_t len, size_t *nchars)
     int64_t cost = 0;
     size_t i = 0, n = 0;
     while (i < len) {
-        /* ASCII runs are most of most text: three table reads per byte, no decoding. */
-        while (i < len && u[i] < 0x80) {
-            unsigned b = u[i++];
-            unsigned cls = tf__model_low_class[b], let = tf__model_low_letter[b];
-            cost += tf__model_trans[prev.cls * CL_COUNT + cls] +
-                    tf__model_letter_pair[prev.letter * tf__model_nletters + let] +
-                    tf__model_low_emit[b];
-            prev.cls = (uint8_t)cls;
-            prev.letter = (uint8_t)let;
-            prev.rank = 0;
-            n++;
-        }
-        if (i >= len)
-            break;
         uint32_t cp;
         i += tf__utf8_next(u + i, len - i, &cp);
         char_info(cp, &cur);
         cost += pair_cost(&prev, &cur);
         prev = cur;
         n++;
+        if (cp < 0x80 && i < len && u[i] < 0x80) {
+            size_t start = i;
+            cost += ascii_run(u, len, &i, cp);
+            n += i - start;
+            char_info(u[i - 1], &prev);
+        }
     }
     if (nchars)
         *nchars = n;

@@ -582,16 +582,35 @@ def write_classes(out, gc, script, lidx, ltable):
     body += c_array("uint8_t", "tf__model_low_class", low, 24)
     body += c_array("uint8_t", "tf__model_low_letter", [letter_index(cp, low[cp], lidx)
                                                       for cp in range(0x600)], 24)
-    body += c_array("int16_t", "tf__model_low_emit", [q(emit_cost(cp, low[cp], lidx)) for cp in range(0x600)], 16)
+    body += c_array("int16_t", "tf__model_low_emit",
+                    [q(emit_cost(cp, low[cp], lidx)) for cp in range(0x600)], 16)
     for lo, hi, nm in ((0x2000, 0x2070, "gp"), (0x3000, 0x3040, "cjk"), (0xFF00, 0xFFF0, "fw")):
         body += c_array("int16_t", "tf__model_%s_emit" % nm,
                         [q(emit_cost(cp, classify(cp, gc, script, lidx), lidx))
                          for cp in range(lo, hi)])
+    body += "/* Classes of U+2000..U+206F, U+3000..U+30FF, U+FF00..U+FFEF: no search there. */\n"
+    for lo, hi, nm in ((0x2000, 0x2070, "gp"), (0x3000, 0x3100, "cjk"), (0xFF00, 0xFFF0, "fw")):
+        body += c_array("uint8_t", "tf__model_%s_class" % nm,
+                        [classify(cp, gc, script, lidx) for cp in range(lo, hi)], 24)
     nl = len(ltable)
     body += "const int tf__model_nletters = %d;\n" % nl
     body += "/* Letter bigram costs [prev * nletters + next], 0 = not a letter (word edge). */\n"
     body += c_array("uint8_t", "tf__model_letter_pair", [v for row in ltable for v in row], 24)
+    body += ascii_pairs(trans, low, lidx, ltable, [q(emit_cost(cp, low[cp], lidx))
+                                                   for cp in range(0x80)])
     write(out, "model_classes.c", body)
+
+
+def ascii_pairs(trans, low, lidx, ltable, emit):
+    """The whole cost of ASCII byte b after ASCII byte a, precomputed with the very sums
+    lib/model.c makes (transition + letter pair + emission), so runs of ASCII cost one table
+    read per byte. The unit test checks every entry against the general path."""
+    n = len(CLASSES)
+    let = [letter_index(c, low[c], lidx) for c in range(0x80)]
+    vals = [trans[low[a] * n + low[b]] + ltable[let[a]][let[b]] + emit[b]
+            for a in range(0x80) for b in range(0x80)]
+    return ("/* [a * 128 + b]: cost of ASCII b after ASCII a. */\n" +
+            c_array("int16_t", "tf__model_ascii_pair", vals, 16))
 
 
 def write_han(out, ucost, rank_of, after, lists):

@@ -36,6 +36,21 @@ static void test_tables_match(void)
     CHECK(tf__model_nclass_ok());
 }
 
+/* The precomputed ASCII pair table must equal the general path it short-cuts. */
+static void test_ascii_table_consistent(void)
+{
+    int bad = 0;
+    for (unsigned a = 1; a < 128; a++) {
+        for (unsigned b = 0; b < 128; b++) {
+            char s[2] = {(char)a, (char)b};
+            double whole = tf__model_score(s, 2, NULL);
+            double parts = tf__model_bigram(0, a) + tf__model_bigram(a, b);
+            bad += whole != parts;
+        }
+    }
+    CHECK_EQ(bad, 0);
+}
+
 static void test_chinese_misreadings(void)
 {
     /* UTF-8 read as GBK: 发布 (E5 8F 91 E5 B8 83) */
@@ -211,6 +226,7 @@ static void test_throughput(void)
 
 CHECK_MAIN("model",
            CASE(test_tables_match),
+           CASE(test_ascii_table_consistent),
            CASE(test_chinese_misreadings),
            CASE(test_traditional_scores_like_simplified),
            CASE(test_latin_misreadings),
