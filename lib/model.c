@@ -71,10 +71,18 @@ extern const uint32_t tf__model_trad_only[];
 #define HAN_SUPP_COST (18 * TF__Q)
 /* Leaving a word after a Han character too rare to have a bigram list. */
 #define HAN_UNRANKED_AFTER (TF__Q / 2)
+/* Script flags of a Han character (bits 14-15 of its rank entry). Japanese and Korean text
+ * never use Simplified-only forms, and no text puts a Simplified-only character right next to
+ * a Traditional-only one; GBK bytes read as EUC-JP/Big5 and the reverse do both. */
+#define HAN_SIMP 2u
+#define HAN_TRAD 1u
+#define SIMP_NEAR_KANA (3 * TF__Q)
+#define SIMP_NEXT_TO_TRAD (2 * TF__Q)
 
 typedef struct {
     uint8_t cls;    /* enum tf__cls */
     uint8_t letter; /* index in the letter bigram table, 0 for non-letters */
+    uint8_t script; /* HAN_SIMP, HAN_TRAD or 0 */
     uint16_t rank;  /* Han frequency rank, 0 for others */
     int32_t emit;   /* emission cost */
 } ch_info;
@@ -127,6 +135,7 @@ static int32_t block_emit(uint32_t cp, uint8_t cls)
 static inline void char_info(uint32_t cp, ch_info *o)
 {
     o->letter = 0;
+    o->script = 0;
     o->rank = 0;
     if (cp < 0x600) {
         o->cls = tf__model_low_class[cp];
@@ -134,7 +143,9 @@ static inline void char_info(uint32_t cp, ch_info *o)
         o->emit = tf__model_low_emit[cp];
     } else if (cp >= 0x4E00 && cp <= 0x9FFF) {
         o->cls = CL_HAN;
-        o->rank = tf__model_han_rank[cp - 0x4E00];
+        uint16_t r = tf__model_han_rank[cp - 0x4E00];
+        o->rank = r & 0x3FFF;
+        o->script = (uint8_t)(r >> 14);
         o->emit = 2 * (int32_t)tf__model_han_cost[cp - 0x4E00];
     } else if (cp >= 0xAC00 && cp <= 0xD7A3) {
         o->cls = CL_HANGUL;
@@ -165,17 +176,34 @@ static int32_t han_gain(uint16_t a, uint16_t b)
     return 0;
 }
 
-/* Cost of c after p: transition + letter bigram + emission (+ Han pair term). */
+/* The script clash penalty of two neighbours, at least one of them Han. */
+static int32_t script_clash(const ch_info *a, const ch_info *b)
+{
+    if ((a->script | b->script) == (HAN_SIMP | HAN_TRAD))
+        return SIMP_NEXT_TO_TRAD;
+    if ((a->script == HAN_SIMP && (b->cls == CL_KANA || b->cls == CL_HANGUL)) ||
+        (b->script == HAN_SIMP && (a->cls == CL_KANA || a->cls == CL_HANGUL)))
+        return SIMP_NEAR_KANA;
+    return 0;
+}
+
+/* The Han pair term: leaving p's word, or the gain of staying in it with c. */
+static int32_t han_pair(const ch_info *p, const ch_info *c)
+{
+    if (!p->rank)
+        return HAN_UNRANKED_AFTER;
+    return tf__model_han_after[p->rank] - (c->rank ? han_gain(p->rank, c->rank) : 0);
+}
+
+/* Cost of c after p: transition + letter bigram + emission (+ Han terms). */
 static inline int32_t pair_cost(const ch_info *p, const ch_info *c)
 {
     int32_t cost = tf__model_trans[p->cls * CL_COUNT + c->cls] +
                    tf__model_letter_pair[p->letter * tf__model_nletters + c->letter] + c->emit;
-    if (p->cls == CL_HAN && c->cls == CL_HAN) {
-        if (!p->rank)
-            cost += HAN_UNRANKED_AFTER;
-        else
-            cost += tf__model_han_after[p->rank] - (c->rank ? han_gain(p->rank, c->rank) : 0);
-    }
+    if (p->script | c->script)
+        cost += script_clash(p, c);
+    if (p->cls == CL_HAN && c->cls == CL_HAN)
+        cost += han_pair(p, c);
     return cost;
 }
 
@@ -197,7 +225,7 @@ static int64_t ascii_run(const unsigned char *u, size_t len, size_t *i, unsigned
 double tf__model_score(const char *s, size_t len, size_t *nchars)
 {
     const unsigned char *u = (const unsigned char *)s;
-    ch_info prev = {CL_START, 0, 0, 0}, cur;
+    ch_info prev = {CL_START, 0, 0, 0, 0}, cur;
     int64_t cost = 0;
     size_t i = 0, n = 0;
     while (i < len) {
@@ -221,7 +249,7 @@ double tf__model_score(const char *s, size_t len, size_t *nchars)
 
 double tf__model_bigram(uint32_t prev, uint32_t cp)
 {
-    ch_info p = {CL_START, 0, 0, 0}, c;
+    ch_info p = {CL_START, 0, 0, 0, 0}, c;
     if (prev)
         char_info(prev, &p);
     char_info(cp, &c);

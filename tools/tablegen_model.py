@@ -249,7 +249,7 @@ def class_runs(gc, script, lidx):
 CLASS_EMIT = {"START": 0, "SPACE": 0, "NEWLINE": 0, "DIGIT": 2.3, "APUNCT": 4.0, "LAT_LO": 4.0,
               "LAT_UP": 4.0, "CYR_LO": 4.0, "CYR_UP": 4.0, "GRK_LO": 4.0, "GRK_UP": 4.0,
               "HAN": 14.0,
-              "KANA": 8.0, "HANGUL": 14.0, "CJKP": 3.0, "SYM": 4.0, "OLET": 4.0, "MARK": 3.0,
+              "KANA": 8.0, "HANGUL": 14.0, "CJKP": 5.0, "SYM": 4.0, "OLET": 4.0, "MARK": 3.0,
               "ODIGIT": 3.0, "RARE": 4.0, "BAD": 12.0}
 APUNCT_EMIT = {",": 1.2, ".": 1.2, "'": 2.5, '"': 2.5, "(": 2.5, ")": 2.5, "-": 2.2, ":": 2.5,
                ";": 3.0, "!": 3.0, "?": 3.0, "/": 3.0, "_": 3.5, "=": 3.5, "*": 3.5,
@@ -267,7 +267,10 @@ CJKP_EMIT = {0x3001: 0.5, 0x3002: 0.5, 0xFF0C: 0.5, 0x300C: 1.5, 0x300D: 1.5, 0x
              0x3011: 2.0, 0x3014: 3.0, 0x3015: 3.0, 0xFF01: 1.5, 0xFF08: 1.5, 0xFF09: 1.5,
              0xFF1A: 1.5, 0xFF1B: 1.5, 0xFF1F: 1.5, 0x201C: 1.2, 0x201D: 1.2, 0x2018: 1.8,
              0x2019: 1.2, 0x2014: 2.0, 0x2013: 2.5, 0x2026: 1.5, 0x00B7: 2.5, 0x30FB: 2.0,
-             0x3000: 1.5, 0xFF0E: 3.0, 0xFF0F: 3.0, 0x301C: 3.0, 0xFF5E: 2.5, 0xFF0D: 3.0}
+             0x3000: 1.5, 0xFF0E: 3.0, 0xFF0F: 3.0, 0x301C: 3.0, 0xFF5E: 2.5, 0xFF0D: 3.0,
+             0xFF3B: 3.5, 0xFF3D: 3.5, 0x3003: 4.0, 0x3006: 4.0}
+# Other CJK punctuation (〖〗〘〙 ...) costs CLASS_EMIT["CJKP"]: rare in text, and what EUC-JP's
+# long vowel mark and other symbols become when read as GBK.
 
 
 def emit_cost(cp, cls, lidx):
@@ -469,7 +472,7 @@ def japanese_kanji():
     return out
 
 
-def build_han(t2s):
+def build_han(t2s, scripts):
     uni, big = jieba_counts(t2s)
     total = sum(uni.values())
     cost = {c: -math.log(v / total) for c, v in uni.items()}
@@ -489,8 +492,16 @@ def build_han(t2s):
             ucost.append(rare)
     ranked = sorted(uni, key=lambda c: (-uni[c], c))[:HAN_RANKS]
     rank = {c: i + 1 for i, c in enumerate(ranked)}
-    rank_of = [rank.get(t2s.get(cp, cp), 0) for cp in range(URO_FIRST, URO_LAST + 1)]
+    rank_of = [rank.get(t2s.get(cp, cp), 0) | script_flags(cp, scripts)
+               for cp in range(URO_FIRST, URO_LAST + 1)]
     return ucost, rank_of, han_pairs(uni, big, total, ranked, rank)
+
+
+def script_flags(cp, scripts):
+    """Bits 15 and 14 of a rank entry: Simplified-only and Traditional-only characters, which
+    real text does not put next to each other, nor (Simplified ones) next to kana or Hangul."""
+    simp_only, trad_only = scripts
+    return (0x8000 if cp in simp_only else 0) | (0x4000 if cp in trad_only else 0)
 
 
 def han_pairs(uni, big, total, ranked, rank):
@@ -547,7 +558,7 @@ def build_hangul():
         common = encodable(chr(cp), ("euc_kr",))
         p = (counts.get(cp, 0) + 0.5) / (total + 2350 * 0.5)
         c = -math.log(p) if common else 14.0
-        out.append(min(255, q(min(c, 11.0) if common else c) // 2))
+        out.append(min(255, q(min(c, 13.5) if common else c) // 2))
     return out
 
 
@@ -622,7 +633,8 @@ def write_han(out, ucost, rank_of, after, lists):
         offs.append(len(keys))
     body = "/* U+4E00..U+9FFF through the T->S map: unigram cost in 1/8 nat. */\n"
     body += c_array("uint8_t", "tf__model_han_cost", ucost, 24)
-    body += "/* Frequency rank (1 = most common, 0 = unranked) of the Simplified form. */\n"
+    body += ("/* Frequency rank (1 = most common, 0 = unranked) of the Simplified form in bits\n"
+             " * 0-13; bit 15: Simplified-only, bit 14: Traditional-only. */\n")
     body += c_array("uint16_t", "tf__model_han_rank", rank_of, 16)
     body += "const uint32_t tf__model_han_nranks = %d;\n" % (len(lists) - 1)
     body += "/* Cost of leaving the word after rank r (1/16 nat). */\n"
@@ -663,7 +675,7 @@ def main():
     write_classes(args.out, gc, script, lidx, ltable)
     t2s, simp_only, trad_only = han_maps()
     write_zhmap(args.out, t2s, simp_only, trad_only)
-    ucost, rank_of, (after, lists) = build_han(t2s)
+    ucost, rank_of, (after, lists) = build_han(t2s, (set(simp_only), set(trad_only)))
     write_han(args.out, ucost, rank_of, after, lists)
     write_kana_hangul(args.out, build_kana(), build_hangul())
 
