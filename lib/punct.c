@@ -90,7 +90,7 @@ static void gather(struct tf__punct_state *st, const unsigned char *s, size_t le
             st->kept_marks += is_kept_mark(c);
         } else if (c == '(' || c == ')') {
             st->ascii_between += is_cjk(prev) || is_cjk(cp_at(s, len, i + 1));
-        } else if (c < 0x80 && c && strchr(",;:!?", (int)c) && is_cjk(prev)) {
+        } else if ((c == ',' || c == ';' || c == ':' || c == '!' || c == '?') && is_cjk(prev)) {
             st->ascii_between++;
         }
         prev = c;
@@ -122,7 +122,7 @@ static int all_ascii(const unsigned char *s, size_t len)
 typedef struct {
     uint32_t prev, prev2, next;
     uint32_t next_word; /* the first character after the mark and any spaces */
-    int question;       /* the clause so far has a question word or particle */
+    int question;       /* the clause before the mark has a question word or particle */
     int line_cjk;       /* the segment so far has a CJK character */
 } around;
 
@@ -144,6 +144,25 @@ static int ends_clause(uint32_t c)
 {
     return c == 0x3002 || c == 0xFF0C || c == 0xFF01 || c == 0xFF1F || c == 0xFF1B ||
            c == ',' || c == '.' || c == '!' || c == '?' || c == ';' || c == '\n';
+}
+
+/* Whether the clause ending at s[at] asks a question. Looked up only for a ? between two Han
+ * characters, so the common path pays nothing for it. */
+static int clause_is_question(const unsigned char *s, size_t at)
+{
+    for (int k = 0; k < 64 && at > 0; k++) {
+        size_t b = at - 1;
+        while (b > 0 && (s[b] & 0xC0) == 0x80)
+            b--;
+        uint32_t c;
+        tf__utf8_next(s + b, at - b, &c);
+        if (ends_clause(c))
+            return 0;
+        if (is_question_char(c))
+            return 1;
+        at = b;
+    }
+    return 0;
 }
 
 static int left_cjk(const around *a)
@@ -223,6 +242,7 @@ typedef struct {
     around a;
     uint64_t parens;    /* converted-or-not bit per open parenthesis, innermost lowest */
     unsigned depth;
+    size_t flushed; /* s[0..flushed) is in out: unchanged runs are copied in one piece */
     int changed;
 } conv;
 
@@ -231,16 +251,15 @@ static void written(conv *v, uint32_t c)
     v->a.prev2 = v->a.prev;
     v->a.prev = c;
     v->a.line_cjk |= is_cjk(c);
-    if (ends_clause(c))
-        v->a.question = 0;
-    else if (c >= 0x4E00)
-        v->a.question |= is_question_char(c);
 }
 
 /* Replaces s[at..at+n) with the code points rep[0..k) and reports it. */
 static int replace(conv *v, size_t at, size_t n, const uint32_t *rep, size_t k,
                    const char *rule)
 {
+    if (tf__buf_append(v->out, v->s + v->flushed, at - v->flushed))
+        return TF_E_NOMEM;
+    v->flushed = at + n;
     size_t out_at = v->out->len;
     for (size_t j = 0; j < k; j++) {
         if (tf__buf_put_cp(v->out, rep[j]))
@@ -298,11 +317,12 @@ static long ascii_mark(conv *v, size_t i)
         while (e < v->len && v->s[e] == ' ')
             e++;
         v->a.next_word = cp_at(v->s, v->len, e);
+        v->a.question = c == '?' && clause_is_question(v->s, i);
         full = wants_fullwidth(c, &v->a);
     }
     if (!full) {
         written(v, c);
-        return tf__buf_putc(v->out, c) ? TF_E_NOMEM : 1;
+        return 1;
     }
     uint32_t rep = fullwidth_of(c);
     int rc = replace(v, i, 1, &rep, 1, rule_of(c));
@@ -318,8 +338,6 @@ static long dots(conv *v, size_t i)
     v->a.next = cp_at(v->s, v->len, e);
     size_t n = e - i;
     if (n % 3 || n > 12 || !(left_cjk(&v->a) || (right_cjk(&v->a) && is_cjk(v->a.prev)))) {
-        if (tf__buf_append(v->out, v->s + i, n))
-            return TF_E_NOMEM;
         written(v, '.');
         return (long)n;
     }
@@ -374,7 +392,7 @@ static long width_form(conv *v, size_t i, uint32_t c, size_t n)
     }
     if (!rep) {
         written(v, c);
-        return tf__buf_append(v->out, v->s + i, n) ? TF_E_NOMEM : (long)n;
+        return (long)n;
     }
     int rc = replace(v, i, used, &rep, 1, rule);
     return rc ? rc : (long)used;
@@ -406,7 +424,7 @@ static long step(conv *v, size_t i)
         if (v->mode == TO_CJK && b == '.')
             return dots(v, i);
         written(v, b);
-        return tf__buf_putc(v->out, b) ? TF_E_NOMEM : 1;
+        return 1;
     }
     uint32_t c, rep[3];
     size_t n = tf__utf8_next(v->s + i, v->len - i, &c);
@@ -418,7 +436,7 @@ static long step(conv *v, size_t i)
         return rc ? rc : (long)n;
     }
     written(v, c);
-    return tf__buf_append(v->out, v->s + i, n) ? TF_E_NOMEM : (long)n;
+    return (long)n;
 }
 
 static int convert(conv *v)
@@ -429,7 +447,9 @@ static int convert(conv *v)
             return (int)n;
         i += (size_t)n;
     }
-    return v->changed ? 0 : 1;
+    if (!v->changed)
+        return 1;
+    return tf__buf_append(v->out, v->s + v->flushed, v->len - v->flushed) ? TF_E_NOMEM : 0;
 }
 
 /* The one report item that says why AUTO mode acts on this stream. */
@@ -455,11 +475,11 @@ int tf__punct_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf
 {
     const unsigned char *s = (const unsigned char *)src;
     struct tf__punct_state *st = &ctx->punct_state;
-    if (ctx->punct == TF_PUNCT_KEEP || all_ascii(s, len))
+    if (ctx->punct == TF_PUNCT_KEEP || (ctx->punct == TF_PUNCT_AUTO && st->fullwidth))
+        return 1; /* off, or the stream showed it was not flattened: the common case */
+    if (all_ascii(s, len))
         return 1;
     if (ctx->punct == TF_PUNCT_AUTO) {
-        if (st->fullwidth)
-            return 1; /* the stream showed it was not flattened */
         gather(st, s, len);
         if (!flattened(st))
             return 1;
@@ -476,13 +496,5 @@ int tf__punct_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf
     };
     if (ctx->punct == TF_PUNCT_AUTO && report_evidence(ctx, pos))
         return TF_E_NOMEM;
-    size_t mark = out->len;
-    int rc = convert(&v);
-    if (rc == 1) {
-        out->len = mark; /* nothing changed: drop the copy */
-        if (out->data)
-            out->data[mark] = 0;
-        return 1;
-    }
-    return rc;
+    return convert(&v);
 }

@@ -368,6 +368,18 @@ static size_t next_open(const unsigned char *s, size_t len, size_t i)
     return end;
 }
 
+/* A cheap first look at the parenthesis at s[i]: a multibyte character before it, and what
+ * can start pinyin or zhuyin after it (a lower-case letter, a Latin letter with a tone mark,
+ * a bopomofo letter or the neutral-tone dot). Most parentheses (ls(1), (WHO)) stop here. */
+static int may_annotate(const unsigned char *s, size_t len, size_t i, size_t ol)
+{
+    if (i == 0 || s[i - 1] < 0x80 || i + ol >= len)
+        return 0;
+    unsigned char b = s[i + ol];
+    return (b >= 'a' && b <= 'z') || b == 0xC3 || b == 0xC4 || b == 0xC5 || b == 0xC7 ||
+           b == 0xCB || b == 0xE1 || b == 0xE3;
+}
+
 int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
 {
     const unsigned char *s = (const unsigned char *)src;
@@ -375,7 +387,7 @@ int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf_
     int changed = 0;
     while (i < len) {
         size_t ol = open_len(s, len, i), cl = 0;
-        size_t close = find_close(s, len, i, ol, &cl);
+        size_t close = may_annotate(s, len, i, ol) ? find_close(s, len, i, ol, &cl) : 0;
         int kind = close ? is_annotation(ctx, s, i, ol, close) : 0;
         if (kind) {
             if (tf__buf_append(out, s + copied, i - copied))
