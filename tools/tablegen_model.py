@@ -13,7 +13,7 @@ lib/tables/README.md for licenses):
   w* word lists    american-english ngerman french spanish italian portuguese polish
                    ukrainian bulgarian danish bokmaal swedish dutch catalan: Latin/Cyrillic
                    letter bigrams
-  hunspell-*       ru_RU cs_CZ el_GR tr_TR hu_HU ro_RO sk_SK (stems): more letter bigrams
+  hunspell-*       ru_RU cs_CZ el_GR tr_TR hu_HU ro_RO sk_SK hr_HR (stems): more letters
   hunspell-ko      ko.dic stems: Hangul syllable frequencies
   vim-runtime      tutor.ja.utf-8: kana frequencies (the Korean tutor is never read: it is
                    evaluation data)
@@ -53,6 +53,7 @@ WORDLISTS = [  # (path, encoding, weight): each language is normalized, then wei
     ("/usr/share/hunspell/hu_HU.dic", "utf-8", 0.8),
     ("/usr/share/hunspell/ro_RO.dic", "utf-8", 0.6),
     ("/usr/share/hunspell/sk_SK.dic", "utf-8", 0.6),
+    ("/usr/share/hunspell/hr_HR.dic", "utf-8", 0.6),
 ]
 KO_DIC = "/usr/share/hunspell/ko.dic"
 JA_TEXT = "/usr/share/vim/vim90/tutor/tutor.ja.utf-8"
@@ -246,8 +247,8 @@ def class_runs(gc, script, lidx):
 
 # Emission costs in nats by class (what a character of the class costs beyond the transition);
 # the tables below refine them for single characters.
-CLASS_EMIT = {"START": 0, "SPACE": 0, "NEWLINE": 0, "DIGIT": 2.3, "APUNCT": 4.0, "LAT_LO": 4.0,
-              "LAT_UP": 4.0, "CYR_LO": 4.0, "CYR_UP": 4.0, "GRK_LO": 4.0, "GRK_UP": 4.0,
+CLASS_EMIT = {"START": 0, "SPACE": 0, "NEWLINE": 0, "DIGIT": 2.3, "APUNCT": 4.0, "LAT_LO": 6.0,
+              "LAT_UP": 6.0, "CYR_LO": 6.0, "CYR_UP": 6.0, "GRK_LO": 6.0, "GRK_UP": 6.0,
               "HAN": 14.0,
               "KANA": 8.0, "HANGUL": 14.0, "CJKP": 5.0, "SYM": 4.0, "OLET": 4.0, "MARK": 3.0,
               "ODIGIT": 3.0, "RARE": 4.0, "BAD": 12.0}
