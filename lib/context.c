@@ -54,7 +54,7 @@ tf_ctx *tf_ctx_create(void)
         return NULL;
     set_defaults(ctx);
     tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->seg_a, &ctx->seg_b,
-                       &ctx->zh_carry, &ctx->strings, &ctx->detail};
+                       &ctx->zh_carry, &ctx->recent, &ctx->strings, &ctx->detail};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         tf__buf_init(bufs[i], 0);
     return ctx;
@@ -67,7 +67,7 @@ void tf_ctx_free(tf_ctx *ctx)
     tf__decoder_free(ctx->dec);
     tf__repair_free(ctx->repair);
     tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->seg_a, &ctx->seg_b,
-                       &ctx->zh_carry, &ctx->strings, &ctx->detail};
+                       &ctx->zh_carry, &ctx->recent, &ctx->strings, &ctx->detail};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         tf__buf_free(bufs[i]);
     free(ctx->items);
@@ -82,7 +82,7 @@ void tf__stream_abandon(tf_ctx *ctx)
     ctx->in_stream = 0;
     ctx->cr_pending = 0;
     ctx->dec_done = 0;
-    tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->zh_carry};
+    tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->zh_carry, &ctx->recent};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         tf__buf_clear(bufs[i]);
     memset(ctx->pos, 0, sizeof ctx->pos);

@@ -48,6 +48,8 @@ struct tf_ctx {
     tf__buf outq;     /* finished output not yet handed to the caller */
     tf__buf seg_a, seg_b; /* scratch for stage-to-stage passes */
     tf__buf zh_carry;    /* text the conversion stage holds for phrase context */
+    tf__buf recent;      /* resync.c: the last few KiB of CJK text, whose repeated pairs of
+                            characters help guess a lost one (a document cache model) */
     tf__pos pos[8];      /* per stage, indexed by the stage's bit number */
     int cr_pending;      /* newline stage: last segment ended in CR */
     int dec_done;        /* the whole input has been decoded and cut (after TF_END) */

@@ -11,6 +11,7 @@
  * missing, and decodes again. The middle of the run is then fixed by the bytes alone; only the
  * lost lead byte and the lost trail byte are guesses, each chosen by the model in its context.
  * A guess the model is not sure of becomes U+FFFD instead of invented text. */
+#define _GNU_SOURCE /* memmem */
 #include "internal.h"
 #include "model.h"
 #include "resync.h"
@@ -22,19 +23,24 @@
 
 #define MAX_RUN_CHARS 48  /* a misaligned run ends at the next ASCII byte; lines are short */
 #define CONTEXT_CHARS 6   /* characters of context on each side the model sees */
-#define MAX_ANOMALIES 16  /* per segment: damage is rare, runaway searches are not welcome */
+#define MAX_ANOMALIES 16
+#define ANOMALY_COST 4.0
+#define SURE_MARGIN 2.0   /* nats by which a guessed byte must beat the runner-up, else U+FFFD */
+#define RECENT_MAX (16u * 1024u) /* CJK text remembered for the document cache */
+#define CACHE_WEIGHT 4.0  /* nats per log-count of a pair seen in the document */  /* nats against each ASCII character glued inside Han text */  /* per segment: damage is rare, runaway searches are not welcome */
 
 typedef struct {
     const char *codec;
     const char *rule;                 /* the report's rule for a run realigned in it */
     unsigned char lead_lo, lead_hi;   /* the codec's lead byte range */
+    unsigned char single_lo, single_hi; /* single-byte characters inside it (SJIS kana) */
     unsigned char trail_lo, trail_hi; /* and trail byte range */
 } codec_info;
 
 static const codec_info CODECS[] = {
-    {"GBK", "misaligned gbk run", 0x81, 0xFE, 0x40, 0xFE},
-    {"BIG5", "misaligned big5 run", 0xA1, 0xF9, 0x40, 0xFE},
-    {"CP932", "misaligned shift_jis run", 0x81, 0xFC, 0x40, 0xFC},
+    {"GBK", "misaligned gbk run", 0x81, 0xFE, 0, 0, 0x40, 0xFE},
+    {"BIG5", "misaligned big5 run", 0xA1, 0xF9, 0, 0, 0x40, 0xFE},
+    {"CP932", "misaligned shift_jis run", 0x81, 0xFC, 0xA0, 0xDF, 0x40, 0xFC},
 };
 
 /* Characters in a decoded run, as byte offsets into the segment. */
@@ -110,6 +116,27 @@ static int is_cjk(uint32_t c)
            (c >= 0xFF01 && c <= 0xFF5E) || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D;
 }
 
+/* `國內(nèi)`: a flattened ruby annotation (pinyin or zhuyin in parentheses) is the ruby
+ * stage's business, not damage. */
+static int looks_like_ruby(const char *s, size_t len, size_t i)
+{
+    size_t j = next_char(s, len, i);
+    int letters = 0;
+    for (int k = 0; k < 24 && j < len; k++) {
+        uint32_t c = cp_at(s, len, j);
+        if (c == ')')
+            return letters > 0;
+        int ok = (c >= 'a' && c <= 'z') || (c >= '1' && c <= '5') || c == ' ' ||
+                 (c >= 0xE0 && c <= 0x1DC) || (c >= 0x3100 && c <= 0x312F) ||
+                 c == 0x2CA || c == 0x2C7 || c == 0x2CB || c == 0x2D9;
+        if (!ok)
+            return 0;
+        letters++;
+        j = next_char(s, len, j);
+    }
+    return 0;
+}
+
 /* An anomaly is where a misaligned run shows itself: ASCII punctuation or a letter glued to
  * Han characters (flattened fullwidth symbols, trail bytes read as ASCII) or U+FFFD. */
 static int is_anomaly(const char *s, size_t len, size_t i)
@@ -118,6 +145,8 @@ static int is_anomaly(const char *s, size_t len, size_t i)
     if (c == 0xFFFD)
         return 1;
     if (c >= 0x80 || !(fullwidth_of(c) || (c >= 'A' && c <= 'z')))
+        return 0;
+    if (c == '(' && looks_like_ruby(s, len, i))
         return 0;
     uint32_t before = i > 0 ? cp_at(s, len, prev_char(s, i)) : 0;
     if (!tf__is_han(before))
@@ -141,6 +170,7 @@ typedef struct {
     double best_conf;
     size_t best_start, best_end;
     const codec_info *best_ci;
+    int lone_lead; /* the realigned bytes end in a lead byte whose trail was lost */
 } search;
 
 /* Model score of left context + middle + right context. */
@@ -178,14 +208,18 @@ static int encode_run(search *se, size_t start, size_t end)
     return convert(se->ci->codec, "UTF-8", se->text.data, se->text.len, &se->bytes);
 }
 
-/* Decodes lead + bytes + trail (either may be 0 for none) into se->text. */
+/* Decodes lead + bytes + trail (either may be 0 for none) into se->text. Without a trail,
+ * a lone lead byte at the end is left out (its character is the trail pass's business). */
 static int decode_bytes(search *se, unsigned lead, unsigned trail)
 {
     tf__buf raw;
     tf__buf_init(&raw, 0);
     if (lead)
         tf__buf_putc(&raw, (unsigned char)lead);
-    tf__buf_append(&raw, se->bytes.data, se->bytes.len);
+    size_t n = se->bytes.len;
+    if (!trail && se->lone_lead)
+        n--;
+    tf__buf_append(&raw, se->bytes.data, n);
     if (trail)
         tf__buf_putc(&raw, (unsigned char)trail);
     int rc = raw.failed ? -1 : convert("UTF-8", se->ci->codec, raw.data, raw.len, &se->text);
@@ -209,6 +243,50 @@ static int ends_in_lone_lead(const search *se, int with_lead)
     return 0;
 }
 
+/* Occurrences of the UTF-8 string p[0..n) in s[0..len). */
+static int count_in(const char *s, size_t len, const char *p, size_t n)
+{
+    int c = 0;
+    const char *e = s + len;
+    while (s && s < e && (s = memmem(s, (size_t)(e - s), p, n)) != NULL) {
+        c++;
+        s += n;
+    }
+    return c;
+}
+
+/* A document repeats its names and words: a guessed character that forms, with its neighbour,
+ * a pair already seen in the recent text or elsewhere in this segment is more likely. */
+static double cache_bonus(search *se, size_t start, size_t end, int is_lead)
+{
+    const char *t = se->text.data;
+    size_t tl = se->text.len;
+    if (!tl)
+        return 0;
+    char pair[16];
+    size_t n = 0;
+    if (is_lead) { /* the guessed first character and the one before the run */
+        size_t p = prev_char(se->s, start);
+        size_t g = next_char(t, tl, 0);
+        if (start == 0 || start - p + g > sizeof pair)
+            return 0;
+        memcpy(pair, se->s + p, start - p);
+        memcpy(pair + (start - p), t, g);
+        n = start - p + g;
+    } else { /* the guessed last character and the one after the run */
+        size_t g = prev_char(t, tl);
+        size_t q = end < se->len ? next_char(se->s, se->len, end) : end;
+        if (q == end || tl - g + q - end > sizeof pair)
+            return 0;
+        memcpy(pair, t + g, tl - g);
+        memcpy(pair + (tl - g), se->s + end, q - end);
+        n = tl - g + q - end;
+    }
+    int c = count_in(se->ctx->recent.data, se->ctx->recent.len, pair, n) +
+            count_in(se->s, se->len, pair, n);
+    return CACHE_WEIGHT * log1p((double)c);
+}
+
 /* Picks the byte in [lo, hi] that the model likes best at one end; returns the gain of the
  * best over the runner-up (how sure the model is) through *margin. */
 static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned fixed,
@@ -220,9 +298,12 @@ static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned
     for (unsigned b = lo; b <= hi; b++) {
         if (!is_lead && b == 0x7F)
             continue;
+        if (is_lead && b >= se->ci->single_lo && b <= se->ci->single_hi)
+            continue; /* a one-byte character would not pair with the run's first byte */
         if (decode_bytes(se, is_lead ? b : fixed, is_lead ? 0 : b))
             continue;
         double sc = score_in_context(se, start, end, se->text.data, se->text.len);
+        sc += cache_bonus(se, start, end, is_lead);
         if (sc > b1) {
             b2 = b1;
             b1 = sc;
@@ -236,6 +317,44 @@ static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned
     return isfinite(b1) ? 0 : -1;
 }
 
+/* ASCII characters inside the run that sit right after a Han character or another such
+ * character: flattened symbols and trail bytes read as ASCII. */
+static int count_anomalies(const search *se, size_t start, size_t end)
+{
+    int n = 0;
+    uint32_t prev = start > 0 ? cp_at(se->s, se->len, prev_char(se->s, start)) : 0;
+    for (size_t i = start; i < end; i = next_char(se->s, se->len, i)) {
+        uint32_t c = cp_at(se->s, se->len, i);
+        int glued = c > 0x20 && c < 0x7F && (tf__is_han(prev) || (prev > 0x20 && prev < 0x7F && n));
+        n += glued || c == 0xFFFD;
+        prev = c;
+    }
+    return n;
+}
+
+/* Replaces a guessed first or last character the model is not sure of with U+FFFD: a
+ * realigned run with a marked gap is honest; an invented character is not. */
+static int unsure_to_fffd(search *se, int first, int last)
+{
+    if (!first && !last)
+        return 0;
+    const char *t = se->text.data;
+    size_t tl = se->text.len;
+    size_t a = next_char(t, tl, 0), z = prev_char(t, tl);
+    tf__buf tmp;
+    tf__buf_init(&tmp, 0);
+    tf__buf_append(&tmp, first ? "\xEF\xBF\xBD" : t, first ? 3 : a);
+    if (a < z || (!last && a == z))
+        tf__buf_append(&tmp, t + a, (last ? z : tl) - a);
+    if (last && z >= a)
+        tf__buf_append(&tmp, "\xEF\xBF\xBD", 3);
+    int rc = tmp.failed ? -1 : 0;
+    tf__buf_clear(&se->text);
+    tf__buf_append(&se->text, tmp.data, tmp.len);
+    tf__buf_free(&tmp);
+    return rc;
+}
+
 /* Tries realigning se->s[start..end) and keeps it when it beats what is there. */
 static void try_run(search *se, size_t start, size_t end)
 {
@@ -244,15 +363,21 @@ static void try_run(search *se, size_t start, size_t end)
     double orig = score_in_context(se, start, end, se->s + start, end - start);
     unsigned lead = 0, trail = 0;
     double sc, m1, m2 = 10.0;
+    se->lone_lead = ends_in_lone_lead(se, 1);
     if (pick_byte(se, start, end, 1, 0, &lead, &sc, &m1))
         return;
-    if (ends_in_lone_lead(se, 1) && pick_byte(se, start, end, 0, lead, &trail, &sc, &m2))
+    if (se->lone_lead && pick_byte(se, start, end, 0, lead, &trail, &sc, &m2))
         return;
     if (decode_bytes(se, lead, trail))
         return;
+    if (unsure_to_fffd(se, m1 < SURE_MARGIN, trail && m2 < SURE_MARGIN))
+        return;
     size_t nchars = 0;
     tf__model_score(se->s + start, end - start, &nchars);
-    double gain = sc - orig, need = 10.0 + 2.0 * (double)nchars;
+    /* ASCII glued inside Han text is itself evidence the model undervalues: each such
+     * character counts against what is there. Short runs still need a clear margin. */
+    double gain = sc - orig + ANOMALY_COST * (double)count_anomalies(se, start, end);
+    double need = 6.0 + 1.5 * (double)nchars;
     if (gain > need && gain - need > se->best_gain) {
         se->best_gain = gain - need;
         se->best_conf = 1.0 / (1.0 + exp(-(m1 < m2 ? m1 : m2)));
@@ -326,20 +451,56 @@ static int emit(tf_ctx *ctx, search *se, size_t *copied, tf__buf *out, tf__pos *
     return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
 }
 
-/* A segment with no Han character or no anomaly is left alone at the cost of one scan. */
+/* A segment with no anomaly is left alone at the cost of one byte scan: an anomaly is an
+ * ASCII byte right after a three-byte (CJK) character, or U+FFFD. */
 static size_t first_anomaly(const char *s, size_t len, size_t from)
 {
-    for (size_t i = from; i < len; i = next_char(s, len, i))
-        if (((unsigned char)s[i] < 0x80 || (unsigned char)s[i] == 0xEF) && is_anomaly(s, len, i))
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = from; i < len; i++) {
+        if (u[i] == 0xEF && i + 2 < len && u[i + 1] == 0xBF && u[i + 2] == 0xBD)
             return i;
+        if (u[i] < 0x80 && i >= 3 && u[i - 3] >= 0xE3 && u[i - 3] <= 0xE9 && is_anomaly(s, len, i))
+            return i;
+    }
     return len;
+}
+
+/* Keeps the last RECENT_MAX bytes of text that has Han in it, for cache_bonus(). */
+static void remember(tf_ctx *ctx, const char *s, size_t len)
+{
+    if (len > RECENT_MAX) {
+        size_t cut = len - RECENT_MAX;
+        while (cut < len && ((unsigned char)s[cut] & 0xC0) == 0x80)
+            cut++;
+        s += cut;
+        len -= cut;
+    }
+    tf__buf *r = &ctx->recent;
+    if (r->len + len > 2 * RECENT_MAX) {
+        size_t cut = r->len + len - RECENT_MAX;
+        while (cut < r->len && ((unsigned char)r->data[cut] & 0xC0) == 0x80)
+            cut++;
+        tf__buf_consume(r, cut < r->len ? cut : r->len);
+    }
+    tf__buf_append(r, s, len);
+}
+
+static int has_cjk_bytes(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0xE3 && (unsigned char)s[i] <= 0xE9)
+            return 1;
+    return 0;
 }
 
 int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
 {
     size_t a = first_anomaly(src, len, 0);
-    if (a == len)
+    if (a == len) {
+        if (has_cjk_bytes(src, len))
+            remember(ctx, src, len);
         return 1;
+    }
     search se = {.ctx = ctx, .s = src, .len = len};
     tf__buf_init(&se.bytes, 1 << 16);
     tf__buf_init(&se.text, 1 << 16);
@@ -361,6 +522,7 @@ int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, t
     }
     if (rc == 0 && changed && tf__buf_append(out, src + copied, len - copied))
         rc = TF_E_NOMEM;
+    remember(ctx, changed ? out->data : src, changed ? out->len : len);
     tf__buf_free(&se.bytes);
     tf__buf_free(&se.text);
     tf__buf_free(&se.trial);
