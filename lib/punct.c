@@ -228,6 +228,28 @@ static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i, uint32_t
     return end == len && cjk;
 }
 
+/* A byte of lower-case pinyin: ASCII letters, and the Latin letters with tone marks (UTF-8
+ * leads C3-C7, continuation bytes). Han characters (leads E3-E9) stop it. */
+static int pinyin_byte(unsigned char b)
+{
+    return (b >= 'a' && b <= 'z') || (b >= 0x80 && b <= 0xBF) || (b >= 0xC3 && b <= 0xC7);
+}
+
+/* Whether the ) at s[at] closes what is left of a ruby annotation whose character and ( were
+ * lost: 日?bào) . That is the ruby stage's business, not a parenthesis. */
+static int lost_annotation(const unsigned char *s, size_t at)
+{
+    for (size_t k = at; k > 0 && at - k < 24; k--) {
+        if (k >= 3 && k < at && !memcmp(s + k - 3, "\xEF\xBF\xBD", 3))
+            return 1; /* U+FFFD, the decoder's mark for the lost character */
+        if (s[k - 1] == '?')
+            return k < at;
+        if (!pinyin_byte(s[k - 1]))
+            return 0;
+    }
+    return 0;
+}
+
 /* ---- conversion ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -303,8 +325,8 @@ static long ascii_mark(conv *v, size_t i)
         v->depth++;
     } else if (c == ')') {
         v->a.next = cp_at(v->s, v->len, i + 1);
-        if (v->depth == 0) /* opened on an earlier line */
-            full = left_cjk(&v->a) || right_cjk(&v->a);
+        if (v->depth == 0) /* opened on an earlier line, or a lost character's annotation */
+            full = (left_cjk(&v->a) || right_cjk(&v->a)) && !lost_annotation(v->s, i);
         else if (v->depth <= 64)
             full = (int)(v->parens & 1);
         if (v->depth > 0 && v->depth-- <= 64)
