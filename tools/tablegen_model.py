@@ -8,8 +8,10 @@ lib/tables/README.md for licenses):
 
   python3-jieba    /usr/lib/python3/dist-packages/jieba/dict.txt: Han unigrams and word-internal
                    bigrams weighted by word frequency (MIT)
-  libopencc-data   TSCharacters / STCharacters (via opencc_dict from opencc): T->S map, scripts
-  unicode-data     UnicodeData.txt, Scripts.txt: character classes
+  libopencc-data   TSCharacters / STCharacters (via opencc_dict from opencc): T->S map, scripts;
+                   JPVariantsRev: Japanese shinjitai scored as their Chinese forms
+  unicode-data     UnicodeData.txt, Scripts.txt: character classes; Unihan_OtherMappings:
+                   Joyo and Jinmeiyo kanji
   w* word lists    american-english ngerman french spanish italian portuguese polish
                    ukrainian bulgarian danish bokmaal swedish dutch catalan: Latin/Cyrillic
                    letter bigrams
@@ -422,11 +424,15 @@ def han_maps():
     with tempfile.TemporaryDirectory() as tmp:
         ts = export_opencc("TSCharacters", tmp)
         st = export_opencc("STCharacters", tmp)
+        jp = export_opencc("JPVariantsRev", tmp)
     t2s = {k: v[0] for k, v in ts.items() if v and v[0] != k}
     simp_only = {k for k, v in st.items() if v and k not in v}
     trad_only = {k for k, v in ts.items() if v and k not in v}
     both = simp_only & trad_only  # an entry on both sides is used in both scripts
-    return t2s, sorted(simp_only - both), sorted(trad_only - both)
+    # Japanese shinjitai -> Traditional -> Simplified (単 -> 單 -> 单), for scoring only, so
+    # that Japanese compounds (簡単) meet their Chinese statistics (简单).
+    jp2s = {k: t2s.get(v[0], v[0]) for k, v in jp.items() if v and k not in t2s}
+    return t2s, jp2s, sorted(simp_only - both), sorted(trad_only - both)
 
 
 def jieba_counts(t2s):
@@ -473,8 +479,19 @@ def japanese_kanji():
     return out
 
 
-def build_han(t2s, scripts):
+def score_map(t2s, jp2s, uni):
+    """The map through which characters are scored: T->S, plus shinjitai the Chinese data
+    does not know by themselves (図 駅 単; not 芸, a Chinese character of its own)."""
+    out = dict(t2s)
+    for k, v in jp2s.items():
+        if uni.get(k, 0) * 100 < uni.get(v, 0):
+            out[k] = v
+    return out
+
+
+def build_han(t2s, jp2s, scripts):
     uni, big = jieba_counts(t2s)
+    smap = score_map(t2s, jp2s, uni)
     total = sum(uni.values())
     cost = {c: -math.log(v / total) for c, v in uni.items()}
     kanji = japanese_kanji()
@@ -482,7 +499,7 @@ def build_han(t2s, scripts):
     rare = q(18.0) // 2
     ucost = []
     for cp in range(URO_FIRST, URO_LAST + 1):
-        s = t2s.get(cp, cp)
+        s = smap.get(cp, cp)
         if s in cost:
             ucost.append(min(255, q(min(cost[s], kanji.get(cp, 99.0))) // 2))
         elif cp in kanji:
@@ -493,7 +510,7 @@ def build_han(t2s, scripts):
             ucost.append(rare)
     ranked = sorted(uni, key=lambda c: (-uni[c], c))[:HAN_RANKS]
     rank = {c: i + 1 for i, c in enumerate(ranked)}
-    rank_of = [rank.get(t2s.get(cp, cp), 0) | script_flags(cp, scripts)
+    rank_of = [rank.get(smap.get(cp, cp), 0) | script_flags(cp, scripts)
                for cp in range(URO_FIRST, URO_LAST + 1)]
     return ucost, rank_of, han_pairs(uni, big, total, ranked, rank)
 
@@ -674,9 +691,9 @@ def main():
     gc, script = read_ucd()
     lidx, ltable = build_letters(gc, script)
     write_classes(args.out, gc, script, lidx, ltable)
-    t2s, simp_only, trad_only = han_maps()
+    t2s, jp2s, simp_only, trad_only = han_maps()
     write_zhmap(args.out, t2s, simp_only, trad_only)
-    ucost, rank_of, (after, lists) = build_han(t2s, (set(simp_only), set(trad_only)))
+    ucost, rank_of, (after, lists) = build_han(t2s, jp2s, (set(simp_only), set(trad_only)))
     write_han(args.out, ucost, rank_of, after, lists)
     write_kana_hangul(args.out, build_kana(), build_hangul())
 
