@@ -41,11 +41,20 @@ static inline void put(tf__buf *b, const void *src, size_t n)
     }
 }
 
+/* tf__utf8_next with the two common cases first: ASCII, and the three-byte sequences of all
+ * of CJK (leads E1-EC and EE-EF take any two continuation bytes; E0 and ED need the general
+ * path's range checks). Every character goes through here once per pass. */
 static inline size_t next_char(const unsigned char *s, size_t len, uint32_t *cp)
 {
-    if (s[0] < 0x80) {
-        *cp = s[0];
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = c;
         return 1;
+    }
+    if (c >= 0xE1 && c <= 0xEF && c != 0xED && len >= 3 && (s[1] & 0xC0) == 0x80 &&
+        (s[2] & 0xC0) == 0x80) {
+        *cp = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        return 3;
     }
     return tf__utf8_next(s, len, cp);
 }
@@ -73,18 +82,21 @@ static inline int cuttable(const tf__zh_conv *cv, uint32_t cp)
     return cp < 0x10000 && !in_bitmap(&cv->phrase, cp);
 }
 
-/* The child of node labelled cp, or 0 (the root is never anyone's child). */
+/* The child of node labelled cp, or 0 (the root is never anyone's child). The search is
+ * branch-free: which half holds cp is unpredictable, and a conditional move beats a
+ * mispredicted branch at every level. */
 static inline uint32_t child(const tf__zh_dict *d, uint32_t node, uint32_t cp)
 {
-    uint32_t lo = d->first[node], hi = d->first[node + 1];
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (d->labels[mid] < cp)
-            lo = mid + 1;
-        else
-            hi = mid;
+    uint32_t lo = d->first[node], n = d->first[node + 1] - lo;
+    if (!n)
+        return 0;
+    const uint32_t *base = d->labels + lo;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        base = base[half] <= cp ? base + half : base;
+        n -= half;
     }
-    return lo < d->first[node + 1] && d->labels[lo] == cp ? lo : 0;
+    return *base == cp ? (uint32_t)(base - d->labels) : 0;
 }
 
 /* Bits set in x. Written out because the builtin becomes a library call on baseline x86-64
@@ -196,6 +208,13 @@ static int stage_apply(const tf__zh_group *g, const unsigned char *s, size_t len
     return any;
 }
 
+/* Length of the character at s, from its lead byte alone: for text already known to be
+ * valid UTF-8 (segments hold no invalid bytes; those are inert). */
+static inline size_t char_len(unsigned c)
+{
+    return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+}
+
 /* Characters that differ between the segment and its conversion, position by position. */
 static uint64_t count_changed(const unsigned char *a, size_t alen, const unsigned char *b,
                               size_t blen)
@@ -204,14 +223,16 @@ static uint64_t count_changed(const unsigned char *a, size_t alen, const unsigne
         return 0;
     uint64_t n = 0;
     size_t i = 0, j = 0;
-    while (i < alen || j < blen) {
-        uint32_t ca = TF__BADCP, cb = TF__BADCP;
-        size_t la = i < alen ? next_char(a + i, alen - i, &ca) : 0;
-        size_t lb = j < blen ? next_char(b + j, blen - j, &cb) : 0;
-        n += ca != cb || la != lb;
+    while (i < alen && j < blen) {
+        size_t la = char_len(a[i]), lb = char_len(b[j]);
+        n += la != lb || memcmp(a + i, b + j, la) != 0;
         i += la;
         j += lb;
     }
+    for (; i < alen; i += char_len(a[i]))
+        n++;
+    for (; j < blen; j += char_len(b[j]))
+        n++;
     return n;
 }
 
@@ -239,9 +260,13 @@ static void convert_segment(const tf__zh_conv *cv, const unsigned char *s, size_
     const unsigned char *cur = s;
     size_t cur_len = len;
     for (unsigned k = 0; k < cv->nstages; k++) {
-        /* Write to whichever scratch buffer does not hold the current text. */
-        tf__buf *dst = cur == (const unsigned char *)r->tmp[0].data ? &r->tmp[1] : &r->tmp[0];
-        tf__buf_clear(dst);
+        /* The last stage writes straight to the output; the others to whichever scratch
+         * buffer does not hold the current text. */
+        int last = k + 1 == cv->nstages;
+        tf__buf *dst = last ? r->out
+                            : cur == (const unsigned char *)r->tmp[0].data ? &r->tmp[1] : &r->tmp[0];
+        if (!last)
+            tf__buf_clear(dst);
         const tf__zh_group *g = &cv->stages[k];
         int wrote;
         if (k == 0 && g->dicts[0] == cv->seg) {
@@ -256,12 +281,13 @@ static void convert_segment(const tf__zh_conv *cv, const unsigned char *s, size_
         }
         if (dst->failed)
             return;
-        if (wrote) {
+        if (last && !wrote)
+            put(dst, cur, cur_len);
+        else if (wrote) {
             cur = (const unsigned char *)dst->data;
             cur_len = dst->len;
         }
     }
-    put(r->out, cur, cur_len);
     r->changed += count_changed(s, len, (const unsigned char *)r->out->data + start,
                                 r->out->len - start);
 }
