@@ -220,7 +220,11 @@ static void test_throughput(void)
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     double mbs = secs > 0 ? (double)len / secs / 1e6 : 1e9;
     printf("  model throughput: %.0f MB/s (score %.0f)\n", mbs, sc);
-    CHECK(mbs > 100.0); /* lenient: sanitizer and valgrind builds run this too */
+    /* Instrumented runs (make asan sets TF_SANITIZE; valgrind preloads its vgpreload
+     * library) are many times slower: they only print the figure. */
+    const char *pre = getenv("LD_PRELOAD");
+    if (!getenv("TF_SANITIZE") && !(pre && strstr(pre, "vgpreload")))
+        CHECK(mbs > 100.0);
     free(buf);
 }
 
