@@ -113,7 +113,8 @@ install: all
 	ln -sf libtextfix.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtextfix.so.$(SOVERSION)
 	ln -sf libtextfix.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtextfix.so
 	install -m 755 $(B)/textfix $(DESTDIR)$(BINDIR)/
-	install -m 644 $(B)/textfix.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' textfix.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/textfix.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/textfix.h $(DESTDIR)$(LIBDIR)/libtextfix.a \
