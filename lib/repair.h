@@ -84,17 +84,20 @@ typedef struct tf__repair_state {
     size_t n_ic;
     tf__buf conv;                          /* scratch for conversions */
     tf__sb_rev rev[TF__SB_COUNT][128];     /* each codec's high half, sorted by code point */
-    uint8_t lcls[0x600], lcls2[0x600];     /* latin classes of U+0000..05FF, U+2000..25FF */
+    uint32_t lcls[0x600], lcls2[0x600];    /* latin classes of U+0000..05FF, U+2000..25FF */
     uint8_t *cjk_flags;                    /* repair_cjk.c's classes, built on first use */
     char (*rules)[96];                     /* report rules, interned: items point at them */
     size_t n_rules;
 } tf__repair_state;
 
-/* Bits of lcls/lcls2: the roles a character can play in single-byte mojibake of UTF-8. */
-#define TF__L_LEAD 1u  /* a lead byte C2..F4 in some codec */
-#define TF__L_CONT 2u  /* a continuation byte 80..BF in some codec */
-#define TF__L_A0 4u    /* a lead after which a lost no-break space shows as a space */
-#define TF__L_C1 8u    /* a C1 control */
+/* Bits of lcls/lcls2: the roles a character can play in single-byte mojibake of UTF-8, per
+ * codec, so that a lead of one codec next to a continuation of another (`——` is a MacRoman
+ * lead and a windows-1252 continuation) does not count. */
+#define TF__L_LEAD(c) (1u << (c))        /* a lead byte C2..F4 in codec c */
+#define TF__L_CONT(c) (1u << (10 + (c))) /* a continuation byte 80..BF in codec c */
+#define TF__L_LEADS 0x3FFu
+#define TF__L_A0 (1u << 20)             /* a lead after which a lost no-break space shows */
+#define TF__L_C1 (1u << 21)             /* a C1 control */
 
 void tf__latin_state_init(tf__repair_state *st);
 void tf__cjk_state_free(tf__repair_state *st);

@@ -35,23 +35,23 @@ static int rev_cmp(const void *a, const void *b)
     return (int)x->cp - (int)y->cp;
 }
 
-static void set_cls(tf__repair_state *st, uint32_t cp, unsigned bits)
+static void set_cls(tf__repair_state *st, uint32_t cp, uint32_t bits)
 {
     if (cp < 0x600)
-        st->lcls[cp] |= (uint8_t)bits;
+        st->lcls[cp] |= bits;
     else if (cp >= 0x2000 && cp < 0x2600)
-        st->lcls2[cp - 0x2000] |= (uint8_t)bits;
+        st->lcls2[cp - 0x2000] |= bits;
     /* The few others (MacRoman's ligatures and Apple logo) are too rare to need the fast
      * test: mojibake made only of them is missed by it. */
 }
 
-static unsigned byte_roles(unsigned b)
+static uint32_t byte_roles(unsigned b, int c)
 {
-    unsigned r = 0;
+    uint32_t r = 0;
     if (b >= 0x80 && b <= 0xBF)
-        r |= TF__L_CONT;
+        r |= TF__L_CONT(c);
     if (b >= 0xC2 && b <= 0xF4)
-        r |= TF__L_LEAD;
+        r |= TF__L_LEAD(c);
     if (b == 0xC2 || b == 0xC3 || b == 0xC5 || b == 0xCE || b == 0xD0 || b == 0xD9)
         r |= TF__L_A0;
     return r;
@@ -63,7 +63,7 @@ void tf__latin_state_init(tf__repair_state *st)
         for (int i = 0; i < 128; i++) {
             st->rev[c][i].cp = tf__sb_high[c][i];
             st->rev[c][i].byte = (uint8_t)(0x80 + i);
-            set_cls(st, tf__sb_high[c][i], byte_roles(0x80u + (unsigned)i));
+            set_cls(st, tf__sb_high[c][i], byte_roles(0x80u + (unsigned)i, c));
         }
         qsort(st->rev[c], 128, sizeof st->rev[c][0], rev_cmp);
     }
@@ -97,9 +97,9 @@ int tf__sb_encode(const tf__repair_state *st, int c, uint32_t cp)
 int tf__latin_suspect(const tf__repair_state *st, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    unsigned prev = 0;
+    uint32_t prev = 0;
     for (size_t i = 0; i < len;) {
-        unsigned b = u[i], cls = 0;
+        uint32_t b = u[i], cls = 0;
         if (b < 0x80) {
             if (b == ' ' && (prev & TF__L_A0))
                 return 1;
@@ -115,12 +115,12 @@ int tf__latin_suspect(const tf__repair_state *st, const char *s, size_t len)
             i += 3;
         } else {
             /* U+FFFD after a lead: a continuation byte that was lost (`Ä�`). */
-            if ((prev & TF__L_LEAD) && b == 0xEF && i + 2 < len && u[i + 1] == 0xBF &&
+            if ((prev & TF__L_LEADS) && b == 0xEF && i + 2 < len && u[i + 1] == 0xBF &&
                 u[i + 2] == 0xBD)
                 return 1;
             i += b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
         }
-        if ((cls & TF__L_C1) || ((prev & TF__L_LEAD) && (cls & TF__L_CONT)))
+        if ((cls & TF__L_C1) || (prev & (cls >> 10) & TF__L_LEADS))
             return 1;
         prev = cls;
     }
