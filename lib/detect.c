@@ -266,11 +266,14 @@ static void choose_by_model(const unsigned char *s, size_t len, const char *decl
             sc += 5.0; /* a declaration is evidence, though pages do lie */
         else if (i > nc)
             sc += 1.0;
-        if (sc > best_sc) {
+        if (!strcmp(enc, best)) {
+            if (sc > best_sc)
+                best_sc = sc; /* the same encoding again, with a bonus: not a rival */
+        } else if (sc > best_sc) {
             second = best_sc;
             best_sc = sc;
             best = enc;
-        } else if (sc > second && strcmp(enc, best) != 0) {
+        } else if (sc > second) {
             second = sc;
         }
     }
