@@ -54,6 +54,7 @@ extern const uint32_t tf__model_han_first[];
 extern const uint16_t tf__model_han_next[];
 extern const uint8_t tf__model_han_gain[];
 extern const int16_t tf__model_kana_emit[0xC0];
+extern const int8_t tf__model_kana_pair[0xC0 * 0xC0];
 extern const uint8_t tf__model_hangul_cost[11172];
 extern const uint32_t tf__model_t2s_n;
 extern const uint32_t tf__model_t2s_from[];
@@ -83,7 +84,7 @@ typedef struct {
     uint8_t cls;    /* enum tf__cls */
     uint8_t letter; /* index in the letter bigram table, 0 for non-letters */
     uint8_t script; /* HAN_SIMP, HAN_TRAD or 0 */
-    uint16_t rank;  /* Han frequency rank, 0 for others */
+    uint16_t rank;  /* Han frequency rank; for kana, cp - 0x3040 + 1; 0 for others */
     int32_t emit;   /* emission cost */
 } ch_info;
 
@@ -120,7 +121,7 @@ static int32_t han_ext_cost(uint32_t cp)
 static int32_t block_emit(uint32_t cp, uint8_t cls)
 {
     if (cp >= 0x3040 && cp <= 0x30FF && cls == CL_KANA)
-        return tf__model_kana_emit[cp - 0x3040];
+        return tf__model_kana_emit[cp - 0x3040]; /* the pair term needs char_info's rank */
     if (cp >= 0x3000 && cp <= 0x303F)
         return tf__model_cjk_emit[cp - 0x3000];
     if (cp >= 0x2000 && cp <= 0x206F)
@@ -156,6 +157,8 @@ static inline void char_info(uint32_t cp, ch_info *o)
     } else {
         o->cls = run_class(cp);
         o->emit = block_emit(cp, o->cls);
+        if (o->cls == CL_KANA && cp >= 0x3040 && cp <= 0x30FF)
+            o->rank = (uint16_t)(cp - 0x3040 + 1);
     }
 }
 
@@ -204,6 +207,8 @@ static inline int32_t pair_cost(const ch_info *p, const ch_info *c)
         cost += script_clash(p, c);
     if (p->cls == CL_HAN && c->cls == CL_HAN)
         cost += han_pair(p, c);
+    else if (p->cls == CL_KANA && c->cls == CL_KANA && p->rank && c->rank)
+        cost += tf__model_kana_pair[(p->rank - 1) * 0xC0 + (c->rank - 1)];
     return cost;
 }
 

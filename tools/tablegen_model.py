@@ -17,14 +17,16 @@ lib/tables/README.md for licenses):
                    letter bigrams
   hunspell-*       ru_RU cs_CZ el_GR tr_TR hu_HU ro_RO sk_SK hr_HR (stems): more letters
   hunspell-ko      ko.dic stems: Hangul syllable frequencies
-  vim-runtime      tutor.ja.utf-8: kana frequencies (the Korean tutor is never read: it is
-                   evaluation data)
+  vim-runtime      tutor.ja.utf-8 and the Japanese message catalog (lang/ja vim.mo): kana
+                   unigrams and bigrams; the Korean message catalog (lang/ko.UTF-8 vim.mo):
+                   Hangul frequencies. The Korean tutor is never read: it is evaluation data.
 
 Character classes (CLASSES below) must match enum tf__cls in lib/model.c; the generated
 tf__model_nclass lets the unit test check that.
 """
 import argparse
 import bz2
+import gettext
 import math
 import os
 import subprocess
@@ -59,6 +61,9 @@ WORDLISTS = [  # (path, encoding, weight): each language is normalized, then wei
 ]
 KO_DIC = "/usr/share/hunspell/ko.dic"
 JA_TEXT = "/usr/share/vim/vim90/tutor/tutor.ja.utf-8"
+JA_MO = "/usr/share/vim/vim90/lang/ja/LC_MESSAGES/vim.mo"
+KO_MO = "/usr/share/vim/vim90/lang/ko.UTF-8/LC_MESSAGES/vim.mo"
+KANA_PRIOR = 20.0  # pseudo-counts of the kana bigram's unigram prior
 MAX_WORDS = 60000  # words sampled per list (evenly), which keeps the generator fast
 
 Q = 16  # fixed point: 1/16 nat
@@ -549,18 +554,40 @@ def han_pairs(uni, big, total, ranked, rank):
 
 # ---- Kana and Hangul ---------------------------------------------------------------------
 
-def build_kana():
-    counts = {}
+def mo_messages(path):
+    """The translated messages of a gettext catalog, in msgid order: running text."""
+    with open(path, "rb") as f:
+        cat = gettext.GNUTranslations(f)._catalog  # pylint: disable=protected-access
+    return [cat[k] for k in sorted(cat, key=str) if k]
+
+
+def ja_text():
     with open(JA_TEXT, encoding="utf-8") as f:
-        for ch in f.read():
-            if 0x3040 <= ord(ch) <= 0x30FF:
-                counts[ord(ch)] = counts.get(ord(ch), 0) + 1
-    total = sum(counts.values())
-    out = []
-    for cp in range(0x3040, 0x3100):
-        p = (counts.get(cp, 0) + 0.5) / (total + 96)
-        out.append(min(12.0, -math.log(p) - math.log(0.6)))
-    return out
+        return [f.read()] + mo_messages(JA_MO)
+
+
+def build_kana():
+    """Kana emission costs and kana-after-kana adjustments (1/16 nat, [a * 192 + b])."""
+    uni, big = {}, {}
+    for text in ja_text():
+        cps = [ord(ch) - 0x3040 for ch in text]
+        for a, b in zip([-1] + cps, cps):
+            if 0 <= b < 0xC0:
+                uni[b] = uni.get(b, 0) + 1
+                if 0 <= a < 0xC0:
+                    big[(a, b)] = big.get((a, b), 0) + 1
+    total = sum(uni.values())
+    prob = [(uni.get(k, 0) + 0.5) / (total + 96) for k in range(0xC0)]
+    emit = [min(12.0, -math.log(p) - math.log(0.6)) for p in prob]
+    pairs = []
+    for a in range(0xC0):
+        ca = sum(big.get((a, b), 0) for b in range(0xC0))
+        for b in range(0xC0):
+            # Dirichlet-smoothed P(b|a) against P(b): a bonus for pairs seen often, a capped
+            # penalty for pairs never seen (the training text is small).
+            pba = (big.get((a, b), 0) + KANA_PRIOR * prob[b]) / (ca + KANA_PRIOR)
+            pairs.append(q(min(2.5, max(-7.9, -math.log(pba / prob[b]))), -127, 127))
+    return emit, pairs
 
 
 def build_hangul():
@@ -570,6 +597,10 @@ def build_hangul():
             for ch in line.split("/")[0]:
                 if 0xAC00 <= ord(ch) <= 0xD7A3:
                     counts[ord(ch)] = counts.get(ord(ch), 0) + 1
+    for msg in mo_messages(KO_MO):  # running text weighs more than dictionary stems
+        for ch in msg:
+            if 0xAC00 <= ord(ch) <= 0xD7A3:
+                counts[ord(ch)] = counts.get(ord(ch), 0) + 5
     total = sum(counts.values())
     out = []
     for cp in range(0xAC00, 0xD7A4):
@@ -677,8 +708,11 @@ def write_zhmap(out, t2s, simp_only, trad_only):
 
 
 def write_kana_hangul(out, kana, hangul):
-    body = "/* U+3040..U+30FF emission cost (1/16 nat), from vim's Japanese tutor. */\n"
-    body += c_array("int16_t", "tf__model_kana_emit", [q(v) for v in kana])
+    emit, pairs = kana
+    body = "/* U+3040..U+30FF emission cost (1/16 nat), from vim's Japanese tutor and messages. */\n"
+    body += c_array("int16_t", "tf__model_kana_emit", [q(v) for v in emit])
+    body += "/* Kana b after kana a: [(a - 0x3040) * 192 + b - 0x3040], added to b's cost. */\n"
+    body += c_array("int8_t", "tf__model_kana_pair", pairs, 24)
     body += "/* U+AC00..U+D7A3 emission cost in 1/8 nat: KS X 1001 syllables by frequency. */\n"
     body += c_array("uint8_t", "tf__model_hangul_cost", hangul, 24)
     write(out, "model_kana.c", body)
