@@ -1,8 +1,9 @@
 /* model.c - the statistical plausibility model (see model.h).
  *
  * The model is a first-order chain over code points. The cost of a character after the previous
- * one is the sum of three terms, all read from the generated tables (lib/tables/model_*.c,
- * tools/tablegen_model.py holds every number):
+ * one is the sum of three terms read from the generated tables (lib/tables/model_*.c; the
+ * statistics and the hand-set costs all live in tools/tablegen_model.py, but for the few Han
+ * constants below):
  *   - a class transition: each character belongs to one of a few classes (Latin lowercase, Han,
  *     kana, CJK punctuation, rare symbol, invalid, ...); switching script mid-word, or a symbol
  *     right after a letter, is what mojibake looks like, so those transitions are expensive;
@@ -10,7 +11,9 @@
  *     word lists of a dozen European languages;
  *   - an emission cost of the character itself: Han unigrams (through the T->S map, so one table
  *     serves both scripts) plus a word-internal bigram gain between two frequent Han characters,
- *     kana and Hangul frequencies, per-character costs for punctuation and symbols.
+ *     kana unigrams and bigrams, Hangul frequencies, per-character costs for punctuation and
+ *     symbols, and a penalty where Simplified-only Han meets kana, Hangul or Traditional-only
+ *     Han.
  * Costs are integers in 1/16 nat, summed in an int64 and turned into a natural log at the end,
  * so the scoring loop has no floating point and no allocation. */
 #include "model.h"
@@ -121,7 +124,7 @@ static int32_t han_ext_cost(uint32_t cp)
 static int32_t block_emit(uint32_t cp, uint8_t cls)
 {
     if (cp >= 0x3040 && cp <= 0x30FF && cls == CL_KANA)
-        return tf__model_kana_emit[cp - 0x3040]; /* the pair term needs char_info's rank */
+        return tf__model_kana_emit[cp - 0x3040];
     if (cp >= 0x3000 && cp <= 0x303F)
         return tf__model_cjk_emit[cp - 0x3000];
     if (cp >= 0x2000 && cp <= 0x206F)

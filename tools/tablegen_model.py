@@ -277,6 +277,7 @@ CJKP_EMIT = {0x3001: 0.5, 0x3002: 0.5, 0xFF0C: 0.5, 0x300C: 1.5, 0x300D: 1.5, 0x
              0x2019: 1.2, 0x2014: 2.0, 0x2013: 2.5, 0x2026: 1.5, 0x00B7: 2.5, 0x30FB: 2.0,
              0x3000: 1.5, 0xFF0E: 3.0, 0xFF0F: 3.0, 0x301C: 3.0, 0xFF5E: 2.5, 0xFF0D: 3.0,
              0xFF3B: 3.5, 0xFF3D: 3.5, 0x3003: 4.0, 0x3006: 4.0}
+KANA_BLOCK_EMIT = {0x3005: 3.5}  # 々 (人々, 時々), classed as kana but outside the kana table
 # Other CJK punctuation (〖〗〘〙 ...) costs CLASS_EMIT["CJKP"]: rare in text, and what EUC-JP's
 # long vowel mark and other symbols become when read as GBK.
 
@@ -293,6 +294,8 @@ def emit_cost(cp, cls, lidx):
         return SYM_EMIT[cp]
     if name == "CJKP" and cp in CJKP_EMIT:
         return CJKP_EMIT[cp]
+    if name == "KANA" and cp in KANA_BLOCK_EMIT:
+        return KANA_BLOCK_EMIT[cp]
     if name == "ODIGIT" and 0xFF10 <= cp <= 0xFF19:
         return 4.0
     if name == "OLET" and 0xFF21 <= cp <= 0xFF5A:
