@@ -9,7 +9,9 @@
  * only once the stream has shown several toned annotations. Capitalized romanization
  * (北京(Beijing)) is always left alone: ruby text is lower case. */
 #include "ruby.h"
+#include "model.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define MAX_LETTERS 64 /* longest annotation looked at, in letters */
@@ -380,29 +382,233 @@ static int may_annotate(const unsigned char *s, size_t len, size_t i, size_t ol)
            b == 0xCB || b == 0xE1 || b == 0xE3;
 }
 
+/* ---- lost characters ------------------------------------------------------------------
+ * When a decoder lost a character and the ( after it (日?bào) ), the annotation still says
+ * how the character was read. The candidates are every character with that reading; the
+ * model picks the one that fits between its neighbours, and only a clear winner is used
+ * (reported as a guess). Otherwise the text stays as it is. */
+
+#define LOST_MARGIN 3.0 /* log-likelihood lead the best candidate needs over the next */
+
+/* Where the lost-character annotation closed by the ) at s[close] starts (at its ? or
+ * U+FFFD), or SIZE_MAX when there is none. */
+static size_t lost_start(const unsigned char *s, size_t close)
+{
+    for (size_t k = close; k > 0 && close - k < 4 * MAX_LETTERS; k--) {
+        if (k >= 3 && k < close && !memcmp(s + k - 3, "\xEF\xBF\xBD", 3))
+            return k - 3;
+        if (s[k - 1] == '?')
+            return k < close ? k - 1 : SIZE_MAX;
+        if (s[k - 1] == '(' || s[k - 1] == ')' || s[k - 1] < 0x20 || s[k - 1] >= 0xE4)
+            return SIZE_MAX;
+    }
+    return SIZE_MAX;
+}
+
+/* The next lost-character annotation at or after `from`: its start, with its ) in *close;
+ * len when there is none. */
+static size_t next_lost(const unsigned char *s, size_t len, size_t from, size_t *close)
+{
+    for (const unsigned char *p = memchr(s + from, ')', len - from); p;
+         p = memchr(p + 1, ')', len - (size_t)(p + 1 - s))) {
+        size_t c = (size_t)(p - s), st = lost_start(s, c);
+        if (st != SIZE_MAX && st >= from) {
+            *close = c;
+            return st;
+        }
+        if (c + 1 >= len)
+            break;
+    }
+    return len;
+}
+
+/* Whether s holds U+FFFD, the decoder's mark for a lost character. */
+static int has_replacement(const unsigned char *s, size_t len)
+{
+    for (const unsigned char *p = memchr(s, 0xEF, len); p;
+         p = memchr(p + 1, 0xEF, len - (size_t)(p + 1 - s))) {
+        size_t at = (size_t)(p - s);
+        if (at + 2 < len && p[1] == 0xBF && p[2] == 0xBD)
+            return 1;
+        if (at + 1 >= len)
+            break;
+    }
+    return 0;
+}
+
+/* The one toned syllable the annotation spells, as a reading value; 0 if it is not one. */
+static uint16_t single_reading(const unsigned char *a, size_t alen)
+{
+    pinyin p;
+    if (!parse_pinyin(a, alen, &p) || !p.toned)
+        return 0;
+    for (unsigned k = 0; k < tf__rd_n_syllables; k++) {
+        const char *syl = tf__rd_syllables[k];
+        if (strlen(syl) != p.n)
+            continue;
+        for (int tone = 1; tone <= 5; tone++)
+            if (fit_syllable(&p, 0, syl, tone) == 1)
+                return (uint16_t)(k << 3 | (unsigned)tone);
+    }
+    return 0;
+}
+
+/* 1 when the segment's Han characters are mostly Traditional-only, -1 Simplified-only, 0
+ * when it cannot tell. Keeps a guess in the script of its text. */
+static int segment_script(const unsigned char *s, size_t len)
+{
+    int trad = 0, simp = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t c;
+        i += tf__utf8_next(s + i, len - i, &c);
+        int sc = tf__is_han(c) ? tf__model_han_script(c) : 0;
+        trad += sc == 2;
+        simp += sc == 1;
+    }
+    return trad > simp ? 1 : simp > trad ? -1 : 0;
+}
+
+typedef struct {
+    uint32_t best, runner_group; /* the winner, and the Simplified form of the runner-up */
+    double best_score, runner_score;
+} lost_guess;
+
+static void consider(lost_guess *g, uint32_t cp, double score)
+{
+    if (score > g->best_score) {
+        if (g->best && tf__model_t2s(g->best) != tf__model_t2s(cp)) {
+            g->runner_score = g->best_score;
+            g->runner_group = tf__model_t2s(g->best);
+        }
+        g->best = cp;
+        g->best_score = score;
+    } else if (score > g->runner_score && tf__model_t2s(cp) != tf__model_t2s(g->best)) {
+        g->runner_score = score;
+        g->runner_group = tf__model_t2s(cp);
+    }
+}
+
+/* The character read `reading` that fits best between prev and next, 0 if none is clear. */
+static uint32_t guess_lost(uint16_t reading, uint32_t prev, uint32_t next, int script,
+                           double *margin)
+{
+    lost_guess g = {0, 0, -1e300, -1e300};
+    for (unsigned i = 0; i < tf__rd_n_chars; i++) {
+        uint32_t cp = tf__rd_chars[i];
+        if (cp < 0x4E00 || cp > 0x9FFF)
+            continue;
+        int sc = tf__model_han_script(cp);
+        if ((script > 0 && sc == 1) || (script < 0 && sc == 2))
+            continue;
+        const uint16_t *l = tf__rd_lists + tf__rd_char_list[i];
+        for (unsigned r = 1; r <= l[0]; r++)
+            if (l[r] == reading) {
+                consider(&g, cp, tf__model_bigram(prev, cp) + tf__model_bigram(cp, next));
+                break;
+            }
+    }
+    *margin = g.best_score - g.runner_score;
+    return g.best && *margin >= LOST_MARGIN ? g.best : 0;
+}
+
+static int report_guess(tf_ctx *ctx, const char *src, size_t at, size_t n, const tf__buf *out,
+                        size_t out_at, const tf__pos *pos, double margin)
+{
+    tf__change ch = {
+        .stage = TF_STAGE_RUBY, .rule = "lost-character-from-ruby",
+        .in_offset = pos->in_base + at, .in_length = n,
+        .out_offset = pos->out_base + out_at, .out_length = out->len - out_at,
+        .before = src + at, .before_len = n, .after = out->data + out_at,
+        .after_len = out->len - out_at,
+        .explanation = "a guess: the character was lost but its ruby annotation survived; of "
+                       "the characters with that reading, this one fits its neighbours best",
+        .confidence = 1.0 - 0.5 / (1.0 + margin),
+    };
+    ctx->totals.repairs++;
+    return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
+}
+
+/* Tries to restore the lost character at s[at..close]. 1 done, 0 left alone, <0 error. */
+static int restore_lost(tf_ctx *ctx, const char *src, size_t len, size_t at, size_t close,
+                        size_t copied, tf__buf *out, const tf__pos *pos)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t ql = s[at] == '?' ? 1 : 3;
+    uint16_t reading = single_reading(s + at + ql, close - at - ql);
+    if (!reading)
+        return 0;
+    uint32_t prev = 0, next = 0, before[MAX_CHARS];
+    size_t nb = han_before(s, at, before);
+    if (nb)
+        prev = before[nb - 1];
+    if (close + 1 < len)
+        tf__utf8_next(s + close + 1, len - close - 1, &next);
+    double margin;
+    uint32_t cp = guess_lost(reading, prev, next, segment_script(s, len), &margin);
+    if (!cp)
+        return 0;
+    if (tf__buf_append(out, s + copied, at - copied))
+        return TF_E_NOMEM;
+    size_t out_at = out->len;
+    if (tf__buf_put_cp(out, cp))
+        return TF_E_NOMEM;
+    int rc = report_guess(ctx, src, at, close + 1 - at, out, out_at, pos, margin);
+    return rc ? rc : 1;
+}
+
+/* ---- the stage ---------------------------------------------------------------------- */
+
+/* Removes the annotation at s[i] if it is one. Returns where copying resumes (i itself when
+ * nothing changed), or 0 with *err set on failure. */
+static size_t annotation_at(tf_ctx *ctx, const char *src, size_t len, size_t i, size_t copied,
+                            tf__buf *out, const tf__pos *pos, int *err)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t ol = open_len(s, len, i), cl = 0;
+    size_t close = may_annotate(s, len, i, ol) ? find_close(s, len, i, ol, &cl) : 0;
+    int kind = close ? is_annotation(ctx, s, i, ol, close) : 0;
+    if (!kind)
+        return i;
+    if (tf__buf_append(out, s + copied, i - copied)) {
+        *err = TF_E_NOMEM;
+        return 0;
+    }
+    if ((*err = report_removal(ctx, src, i, close + cl - i, out, pos, kind)) != 0)
+        return 0;
+    if (kind == 1)
+        ctx->punct_state.ruby_toned++;
+    return close + cl;
+}
+
 int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
 {
     const unsigned char *s = (const unsigned char *)src;
-    size_t copied = 0, i = next_open(s, len, 0);
-    int changed = 0;
-    while (i < len) {
-        size_t ol = open_len(s, len, i), cl = 0;
-        size_t close = may_annotate(s, len, i, ol) ? find_close(s, len, i, ol, &cl) : 0;
-        int kind = close ? is_annotation(ctx, s, i, ol, close) : 0;
-        if (kind) {
-            if (tf__buf_append(out, s + copied, i - copied))
-                return TF_E_NOMEM;
-            int rc = report_removal(ctx, src, i, close + cl - i, out, pos, kind);
-            if (rc)
+    int maybe_lost = memchr(s, '?', len) || has_replacement(s, len);
+    size_t copied = 0, from = 0, lc = 0;
+    size_t lost = maybe_lost ? next_lost(s, len, 0, &lc) : len;
+    int changed = 0, err = 0;
+    for (;;) {
+        size_t i = next_open(s, len, from);
+        if (lost < len && lost < i) {
+            int rc = restore_lost(ctx, src, len, lost, lc, copied, out, pos);
+            if (rc < 0)
                 return rc;
-            if (kind == 1)
-                ctx->punct_state.ruby_toned++;
-            copied = close + cl;
-            changed = 1;
-            i = next_open(s, len, copied);
-        } else {
-            i = next_open(s, len, i + ol);
+            if (rc)
+                copied = lc + 1, changed = 1;
+            from = rc ? lc + 1 : lost + 1;
+            lost = next_lost(s, len, from > lc ? from : lc + 1, &lc);
+            continue;
         }
+        if (i >= len)
+            break;
+        size_t resume = annotation_at(ctx, src, len, i, copied, out, pos, &err);
+        if (err)
+            return err;
+        if (resume != i)
+            copied = resume, changed = 1;
+        from = resume != i ? resume : i + open_len(s, len, i);
+        if (lost < from && lost < len)
+            lost = next_lost(s, len, from, &lc);
     }
     if (!changed)
         return 1;
