@@ -26,7 +26,6 @@
 
 #include "internal.h"
 
-#include <stdint.h>
 #include <string.h>
 
 /* Appends n bytes; the inline test avoids a call per character in the common case. */
@@ -348,11 +347,6 @@ size_t tf__zh_convert(const tf__zh_conv *cv, const char *src, size_t len, int fi
     zh_run r = {.out = out};
     tf__buf_init(&r.tmp[0], 0);
     tf__buf_init(&r.tmp[1], 0);
-    /* Room for the usual output up front (conversion rarely changes the length much), but
-     * never a reservation that alone would trip the buffer's cap and mark it failed. */
-    size_t cap = out->limit ? out->limit : SIZE_MAX / 2;
-    if (out->len <= cap && end + end / 4 <= cap - out->len)
-        tf__buf_reserve(out, end + end / 4);
     size_t hold = final ? end : hold_from(cv, s, end);
     size_t pos = 0, run = 0; /* run: where the current unmatched run began */
     while (pos < end && !out->failed) {
