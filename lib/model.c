@@ -83,6 +83,12 @@ extern const uint32_t tf__model_trad_only[];
 #define SIMP_NEAR_KANA (3 * TF__Q)
 #define SIMP_NEXT_TO_TRAD (2 * TF__Q)
 
+/* A word in another alphabet than the word before it (Latin, Cyrillic, Greek). Real text
+ * switches now and then; a single-byte misreading sprinkles lone Cyrillic or Greek letters
+ * ("а" for "à") among Latin words, and pays this twice per letter. A word-level term, so
+ * tf__model_bigram does not include it. */
+#define SCRIPT_SWITCH (3 * TF__Q)
+
 typedef struct {
     uint8_t cls;    /* enum tf__cls */
     uint8_t letter; /* index in the letter bigram table, 0 for non-letters */
@@ -230,17 +236,40 @@ static int64_t ascii_run(const unsigned char *u, size_t len, size_t *i, unsigned
     return cost;
 }
 
+/* The alphabet of a letter class: 1 Latin, 2 Cyrillic, 3 Greek, 0 not such a letter. */
+static int alphabet(uint8_t cls)
+{
+    static const uint8_t of[CL_COUNT] = {[CL_LAT_LO] = 1, [CL_LAT_UP] = 1, [CL_CYR_LO] = 2,
+                                         [CL_CYR_UP] = 2, [CL_GRK_LO] = 3, [CL_GRK_UP] = 3};
+    return of[cls];
+}
+
+static int has_ascii_letter(const unsigned char *u, size_t from, size_t to)
+{
+    for (size_t k = from; k < to; k++)
+        if ((unsigned)((u[k] | 0x20) - 'a') < 26)
+            return 1;
+    return 0;
+}
+
 double tf__model_score(const char *s, size_t len, size_t *nchars)
 {
     const unsigned char *u = (const unsigned char *)s;
     ch_info prev = {CL_START, 0, 0, 0, 0}, cur;
     int64_t cost = 0;
     size_t i = 0, n = 0;
+    int words = 0; /* alphabet of the last word, for SCRIPT_SWITCH */
     while (i < len) {
         uint32_t cp;
         i += tf__utf8_next(u + i, len - i, &cp);
         char_info(cp, &cur);
         cost += pair_cost(&prev, &cur);
+        int a = alphabet(cur.cls);
+        if (a) {
+            if (words && a != words && !alphabet(prev.cls))
+                cost += SCRIPT_SWITCH;
+            words = a;
+        }
         prev = cur;
         n++;
         if (cp < 0x80 && i < len && u[i] < 0x80) {
@@ -248,6 +277,10 @@ double tf__model_score(const char *s, size_t len, size_t *nchars)
             cost += ascii_run(u, len, &i, cp);
             n += i - start;
             char_info(u[i - 1], &prev);
+            if (words > 1 && has_ascii_letter(u, start, i)) {
+                cost += SCRIPT_SWITCH; /* a Latin word after a Cyrillic or Greek one */
+                words = 1;
+            }
         }
     }
     if (nchars)

@@ -34,6 +34,9 @@ uint32_t tf__model_t2s(uint32_t cp);
  * 0 otherwise (shared, or not Han). */
 int tf__model_han_script(uint32_t cp);
 
+/* Note: tf__model_score also charges 3 nats where a word is in another alphabet (Latin,
+ * Cyrillic, Greek) than the word before it; tf__model_bigram, being first-order, cannot. */
+
 /* 1 when the generated tables were made for this build of model.c (same class list); the unit
  * test checks it so a stale table cannot go unnoticed. */
 int tf__model_nclass_ok(void);

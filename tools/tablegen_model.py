@@ -16,6 +16,7 @@ lib/tables/README.md for licenses):
                    ukrainian bulgarian danish bokmaal swedish dutch catalan: Latin/Cyrillic
                    letter bigrams
   hunspell-*       ru_RU cs_CZ el_GR tr_TR hu_HU ro_RO sk_SK hr_HR (stems): more letters
+  vim-runtime      message catalogs of 20 European languages (lang/*/vim.mo): running text
   hunspell-ko      ko.dic stems: Hangul syllable frequencies
   vim-runtime      tutor.ja.utf-8 and the Japanese message catalog (lang/ja vim.mo): kana
                    unigrams and bigrams; the Korean message catalog (lang/ko.UTF-8 vim.mo):
@@ -26,9 +27,10 @@ tf__model_nclass lets the unit test check that.
 """
 import argparse
 import bz2
-import gettext
 import math
 import os
+import re
+import struct
 import subprocess
 import tempfile
 
@@ -59,6 +61,12 @@ WORDLISTS = [  # (path, encoding, weight): each language is normalized, then wei
     ("/usr/share/hunspell/sk_SK.dic", "utf-8", 0.6),
     ("/usr/share/hunspell/hr_HR.dic", "utf-8", 0.6),
 ]
+# Vim's message catalogs (vim-runtime): running text in many languages, weighted like a list.
+VIM_LANG = "/usr/share/vim/vim90/lang/%s/LC_MESSAGES/vim.mo"
+VIM_MESSAGES = [("de", 1.0), ("fr", 1.0), ("es", 1.0), ("it", 1.0), ("pt_BR", 0.8),
+                ("pl", 0.8), ("cs", 0.6), ("sk", 0.5), ("ca", 0.5), ("da", 0.5), ("nb", 0.5),
+                ("sv", 0.5), ("nl", 0.6), ("fi", 0.5), ("tr", 0.5), ("lv", 0.3), ("eo", 0.3),
+                ("ru", 1.0), ("uk", 0.7), ("sr", 0.5)]
 KO_DIC = "/usr/share/hunspell/ko.dic"
 JA_TEXT = "/usr/share/vim/vim90/tutor/tutor.ja.utf-8"
 JA_MO = "/usr/share/vim/vim90/lang/ja/LC_MESSAGES/vim.mo"
@@ -135,12 +143,23 @@ def read_words(path, enc):
     return words[::step]
 
 
+def text_words(path):
+    """The words of a message catalog's translations, in order, with repeats: running text
+    counts short function words (French "à", Czech "v") as often as they are written."""
+    words = []
+    for msg in mo_messages(path):
+        words.extend(re.findall(r"[^\W\d_]+", msg))
+    return words
+
+
 def letter_counts():
-    """Per-list normalized, weighted letter bigram counts; 0 is the word boundary."""
+    """Per-source normalized, weighted letter bigram counts; 0 is the word boundary."""
     big, uni = {}, {}
-    for path, enc, weight in WORDLISTS:
+    sources = [(read_words, (path, enc), weight) for path, enc, weight in WORDLISTS]
+    sources += [(text_words, (VIM_LANG % lang,), weight) for lang, weight in VIM_MESSAGES]
+    for reader, args, weight in sources:
         local = {}
-        for w in read_words(path, enc):
+        for w in reader(*args):
             seq = [0] + [lower1(ord(ch)) for ch in w] + [0]
             for a, b in zip(seq, seq[1:]):
                 if a >= 0x600 or b >= 0x600:
@@ -558,10 +577,20 @@ def han_pairs(uni, big, total, ranked, rank):
 # ---- Kana and Hangul ---------------------------------------------------------------------
 
 def mo_messages(path):
-    """The translated messages of a gettext catalog, in msgid order: running text."""
+    """The translated messages of a gettext catalog, in file (msgid) order: running text.
+    Parsed here rather than with the gettext module, which rejects catalogs whose header has
+    bytes outside its declared charset."""
     with open(path, "rb") as f:
-        cat = gettext.GNUTranslations(f)._catalog  # pylint: disable=protected-access
-    return [cat[k] for k in sorted(cat, key=str) if k]
+        data = f.read()
+    order = "<" if struct.unpack("<I", data[:4])[0] == 0x950412DE else ">"
+    n, _, trans_at = struct.unpack(order + "3I", data[8:20])
+    raw = []
+    for i in range(n):
+        length, offset = struct.unpack(order + "2I", data[trans_at + 8 * i:trans_at + 8 * i + 8])
+        raw.append(data[offset:offset + length])
+    m = re.search(rb"charset=([-\w]+)", raw[0] if raw else b"")
+    charset = m.group(1).decode() if m else "utf-8"
+    return [r.decode(charset, errors="replace").replace("\0", "\n") for r in raw[1:]]
 
 
 def ja_text():
