@@ -296,7 +296,7 @@ static int is_annotation(const tf_ctx *ctx, const unsigned char *s, size_t open,
             if (fit == 1)
                 return 1;
             if (fit == 2)
-                return ctx->punct_state.ruby_toned >= TONELESS_AFTER ? 2 : 0;
+                return ctx && ctx->punct_state.ruby_toned >= TONELESS_AFTER ? 2 : 0;
         }
         return 0;
     }
@@ -578,6 +578,14 @@ static size_t annotation_at(tf_ctx *ctx, const char *src, size_t len, size_t i, 
     if (kind == 1)
         ctx->punct_state.ruby_toned++;
     return close + cl;
+}
+
+size_t tf__ruby_annotation_at(const char *src, size_t len, size_t at)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t ol = at < len ? open_len(s, len, at) : 0, cl = 0;
+    size_t close = ol && may_annotate(s, len, at, ol) ? find_close(s, len, at, ol, &cl) : 0;
+    return close && is_annotation(NULL, s, at, ol, close) == 1 ? close + cl - at : 0;
 }
 
 int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
