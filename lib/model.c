@@ -353,12 +353,13 @@ static int cp1252_cont(uint32_t c)
 }
 
 /* Punctuation that real text puts right after an accented letter (closing quotes, dashes,
- * ellipsis, no-break space before French punctuation): never evidence on its own. */
+ * ellipsis, no-break space before French punctuation): never evidence on its own. Opening
+ * quotes are not in the list: nothing writes "Ä«" (but "Ä«" is ī read as cp1252). */
 static int after_word_punct(uint32_t c)
 {
     switch (c) {
-    case 0xA0: case 0xAB: case 0xBB: case 0xB7: case 0x2018: case 0x2019: case 0x201C:
-    case 0x201D: case 0x2026: case 0x2013: case 0x2014: case 0x2039: case 0x203A:
+    case 0xA0: case 0xBB: case 0xB7: case 0x2019: case 0x201D: case 0x2026: case 0x2013:
+    case 0x2014: case 0x203A:
         return 1;
     default:
         return 0;
@@ -372,32 +373,40 @@ static int cp1252_cont_letter(uint32_t c)
            c == 0x017D || c == 0x017E || c == 0x0192 || c == 0xAA || c == 0xBA || c == 0xB5;
 }
 
-/* Continuations that are rare symbols in any text: two continuations in a row where one of
- * them is such a symbol is the middle of a 3-byte character read as windows-1252. */
-static int cp1252_rare_cont(uint32_t c)
+/* A lowercase letter (ASCII or Latin-1): what surrounds mojibake inside a word. */
+static int is_lower(uint32_t c)
 {
-    if (c >= 0x80 && c <= 0x9F)
-        return 1;
-    switch (c) {
-    case 0x201A: case 0x201E: case 0x02C6: case 0x2030: case 0x02DC: case 0x2021: case 0xA4:
-    case 0xA6: case 0xA8: case 0xAC: case 0xAD: case 0xAF: case 0xB4: case 0xB8: case 0xB9:
-    case 0xBC: case 0xBE:
-        return 1;
-    default:
-        return 0;
-    }
+    return (c >= 'a' && c <= 'z') || (c >= 0xDF && c <= 0xFF && c != 0xF7);
 }
 
-/* A UTF-8 lead byte read as windows-1252, followed by a continuation read the same way. */
-static int latin_pair(uint32_t a, uint32_t b)
+/* A window of four characters around the pair (a, b) being judged. */
+typedef struct {
+    uint32_t before, a, b, after;
+} quad;
+
+/* A UTF-8 lead byte read as windows-1252 (a), followed by a continuation read the same way. */
+static int latin_pair(const quad *q)
 {
+    uint32_t a = q->a, b = q->b;
     if (a < 0xC2 || a > 0xF4 || !cp1252_cont(b))
         return 0;
     if (a == 0xC2 || a == 0xC3) /* Â and Ã: the two commonest leads, rare in real text */
         return 1;
     if (a == 0xEF && b == 0xBB) /* ï» : a byte order mark */
         return 1;
-    return !after_word_punct(b) && !cp1252_cont_letter(b);
+    if (a == 0xD0 || a == 0xD1 || a == 0xCE || a == 0xCF) /* Ð Ñ lead Cyrillic, Î Ï Greek: */
+        return !after_word_punct(b); /* in real text only closing quotes follow them */
+    if ((a == 0xD7 || a == 0xD8 || a == 0xD9) && q->after == a) /* Hebrew, Arabic: "×‘×”" */
+        return 1;
+    if (a >= 0xE0) /* à..ô lead 3- and 4-byte characters: two continuations must follow */
+        return cp1252_cont(q->after) && q->after != b &&
+               !(after_word_punct(b) && after_word_punct(q->after)) &&
+               !(cp1252_cont_letter(b) && cp1252_cont_letter(q->after)); /* Slovak "äžš" */
+    /* The other 2-byte leads are capitals (and × ß) that real text does put before symbols
+     * (NESTLÉ®, QUEM É¿, 5×£35): count them only inside a lowercase word, as in "pÅ™es". */
+    if (after_word_punct(b) || cp1252_cont_letter(b))
+        return 0;
+    return is_lower(q->before) || is_lower(q->after);
 }
 
 /* UTF-8 Cyrillic read as windows-1251: Р or С (leads D0, D1) followed by a continuation that
@@ -429,10 +438,32 @@ static int greek_pair(uint32_t a, uint32_t b)
     return b >= 0xA2 && b <= 0xBF && b != 0xAB && b != 0xBB && b != 0xB7;
 }
 
+/* "voilÃ le": à whose no-break space became a space, inside a lowercase word. */
+static int lost_nbsp(const quad *q)
+{
+    return q->a == 0xC3 && q->b == ' ' && is_lower(q->before);
+}
+
+/* UTF-8 read as Mac OS Roman: √ (the lead C3) before a Latin-1 character, as in "wei√ü". */
+static int macroman_pair(uint32_t a, uint32_t b)
+{
+    return a == 0x221A && ((b >= 0xA0 && b <= 0xFF) || b == 0x2264 || b == 0x2265);
+}
+
+static int quad_bad(const quad *q)
+{
+    if (q->a < 0x80)
+        return 0;
+    if (q->b < 0x80)
+        return lost_nbsp(q);
+    return latin_pair(q) || cyrillic_pair(q->a, q->b) || greek_pair(q->a, q->b) ||
+           macroman_pair(q->a, q->b);
+}
+
 int tf__model_badness(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    uint32_t prev = 0;
+    quad q = {0, 0, 0, 0};
     int bad = 0;
     for (size_t i = 0; i < len;) {
         uint32_t c;
@@ -443,14 +474,13 @@ int tf__model_badness(const char *s, size_t len)
             if (c >= 0x80 && c <= 0x9F)
                 bad++; /* a C1 control is never text */
         }
-        if (prev >= 0x80 && c >= 0x80) {
-            if (latin_pair(prev, c) || cyrillic_pair(prev, c) || greek_pair(prev, c))
-                bad++;
-            else if (cp1252_cont(prev) && cp1252_cont(c) && !cp1252_cont_letter(prev) &&
-                     !cp1252_cont_letter(c) && (cp1252_rare_cont(prev) || cp1252_rare_cont(c)))
-                bad++;
-        }
-        prev = c;
+        /* The pair (a, b) is judged once the character after it is known. */
+        q.after = c;
+        bad += quad_bad(&q);
+        q.before = q.a;
+        q.a = q.b;
+        q.b = c;
     }
-    return bad;
+    q.after = 0;
+    return bad + quad_bad(&q);
 }

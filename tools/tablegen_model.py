@@ -367,6 +367,8 @@ def word_to_word(a, b):
     pair = {sa, sb}
     if pair == {"HAN", "KANA"}:
         return 1.2
+    if pair == {"LAT", "GRK"}:
+        return 5.5  # science writes Greek letters inside Latin words: "IL2Rγ", "β-catenin"
     if sa in LETTER_SCRIPTS and sb in LETTER_SCRIPTS:
         return 9.0
     if pair == {"LAT", "HAN"}:

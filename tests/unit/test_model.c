@@ -153,6 +153,10 @@ static const char *const CLEAN[] = {
     "Tiếng Việt có dấu: Nguyễn Thị Minh Khai.",
     "Temperature 20 °C ± 0.5, © 2024 ACME™, §§ 1–3, 5 m² · ½ kg.",
     "naïve, Hawaiʻi, coöperate, São Paulo, SÃO PAULO, IRMÃOS.",
+    /* capitals before symbols, which look like UTF-8 leads read as cp1252 */
+    "CAFÉ® brand, PRÜF™ tool, ¿QUIÉN SÉ¡ 3×£20, «ÉCOLE», ÅSA’s, ÑANDÚ!",
+    "accents as quotes: ``pra lá´´, faces `¬´ and ¦¯|",
+    "Slovak zbošäžšťovať, Czech déšť, Icelandic með…",
 };
 
 static void test_badness_clean(void)
@@ -178,6 +182,11 @@ static void test_badness_mojibake(void)
     CHECK(badness("РџСЂРёРІРµС‚") > 0);         /* Привет read as cp1251 */
     CHECK(badness("Ξ•Ξ»Ξ»Ξ¬Ξ΄Ξ±") > 0);          /* Ελλάδα read as cp1253 */
     CHECK(badness("ÐŸÑ€Ð¸Ð²ÐµÑ‚") > 0);         /* Привет read as cp1252 */
+    CHECK(badness("pÅ™es") > 0);                 /* přes read as cp1252 */
+    CHECK(badness("RÄ«ga") > 0);                 /* Rīga read as cp1252 */
+    CHECK(badness("×©×œ×•") > 0);                /* שלו read as cp1252 */
+    CHECK(badness("voilÃ le travail") > 0);      /* à whose no-break space was lost */
+    CHECK(badness("wei√ü") > 0);                 /* weiß read as Mac OS Roman */
 }
 
 /* Vim's tutors, when installed, as more clean text (not the Korean one: evaluation data). */
