@@ -317,6 +317,11 @@ static int plan(walker *w)
         w->out_dev = sb.st_dev;
         w->out_ino = sb.st_ino;
     }
+    if (o->dir && w->have_out && stat(o->dir, &sb) == 0 && sb.st_dev == w->out_dev &&
+        sb.st_ino == w->out_ino) {
+        fprintf(stderr, "textfix: -o %s is the tree itself; use --in-place\n", o->output);
+        return -1;
+    }
     if (o->dir) {
         errno = 0;
         if (stat(o->dir, &sb) || !S_ISDIR(sb.st_mode)) {

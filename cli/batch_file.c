@@ -306,10 +306,13 @@ static int run(file_job *j)
     }
     if (!j->tmp_path)
         return j->st.changed ? ST_CHANGED : ST_UNCHANGED;
-    if (fflush(j->tmp)) {
+    struct stat ts;
+    if (fflush(j->tmp) || fstat(fileno(j->tmp), &ts)) {
         set_error(j, "cannot write the output", errno);
         return ST_FAILED;
     }
+    if (!j->st.totals.bytes_out) /* the JSON Lines and HTML modes keep no stream totals */
+        j->st.totals.bytes_out = (uint64_t)ts.st_size;
     return commit(j, !same_as_source(j));
 }
 

@@ -236,6 +236,15 @@ run 2 "-r without -o or --in-place" "$T" -r "$src"
 run 3 "-r on a missing directory" "$T" -r "$tmp/nope" -o "$tmp/x"
 run 2 "--backup without --in-place" "$T" -r "$src" -o "$tmp/x" --backup .b
 run 2 "bad --jobs" "$T" -r "$src" -o "$tmp/x" --jobs 0
+run 3 "-o DIR onto the tree itself refused" "$T" -r "$src" -o "$src"
+check "refusal says to use --in-place" grep -q "in-place" "$tmp/err"
+
+# The modes combine: a tree of JSON Lines files.
+mkdir -p "$tmp/jl"
+printf '{"id":1,"text":"\304\343\272\303"}\n' >"$tmp/jl/a.jsonl"
+run 0 "--jsonl in batch mode" "$T" -r "$tmp/jl" -o "$tmp/jlout" --jsonl --report "$tmp/jl.jsonl"
+check "--jsonl batch output" [ "$(cat "$tmp/jlout/a.jsonl")" = '{"id":1,"text":"你好"}' ]
+check "--jsonl batch report" grep -q '"status":"changed"' "$tmp/jl.jsonl"
 
 # ---- progress bar on a terminal ------------------------------------------------------------
 if command -v script >/dev/null; then
