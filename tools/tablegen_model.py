@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """tablegen_model.py --out DIR - tables of the plausibility model (lib/tables/model_*.c).
 
-Every number the model uses comes from here, so lib/model.c is only an evaluator and the tables
-can be retuned in one place. Costs are negative natural-log probabilities in 1/16 nat (TF__Q in
+The statistics and nearly every hand-set cost come from here, so lib/model.c is mostly an
+evaluator and the model is retuned in one place (model.c keeps only the costs of Han outside
+the URO, the Han script clash and the word-level alphabet switch). Costs are negative natural-log probabilities in 1/16 nat (TF__Q in
 lib/model.c) unless a comment says otherwise. Sources, all Debian packages (see
 lib/tables/README.md for licenses):
 
@@ -31,6 +32,7 @@ import math
 import os
 import re
 import struct
+import sys
 import subprocess
 import tempfile
 
@@ -752,10 +754,24 @@ def write_kana_hangul(out, kana, hangul):
     write(out, "model_kana.c", body)
 
 
+def check_sources():
+    """Names the Debian package behind each missing source, instead of a bare traceback."""
+    need = [(JIEBA, "python3-jieba"), (os.path.join(UCD, "UnicodeData.txt"), "unicode-data"),
+            (os.path.join(OPENCC, "TSCharacters.ocd2"), "libopencc-data"), (JA_TEXT, "vim-runtime"),
+            (JA_MO, "vim-runtime"), (KO_MO, "vim-runtime"), (KO_DIC, "hunspell-ko")]
+    need += [(path, "the package providing it (see the docstring)") for path, _, _ in WORDLISTS]
+    missing = [(p, pkg) for p, pkg in need if not os.path.exists(p)]
+    for p, pkg in missing:
+        print("tablegen_model.py: missing %s (install %s)" % (p, pkg), file=sys.stderr)
+    if missing:
+        sys.exit(1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    check_sources()
     gc, script = read_ucd()
     lidx, ltable = build_letters(gc, script)
     write_classes(args.out, gc, script, lidx, ltable)
