@@ -86,6 +86,9 @@ static void test_latin_misreadings(void)
     CHECK(beats("café", "cafÃ©", 10.0));
     CHECK(beats("Ärger über Öl", "Ã„rger Ã¼ber Ã–l", 20.0));
     CHECK(beats("l’été", "lâ€™Ã©tÃ©", 20.0));
+    /* windows-1252 read as windows-1251: a lone Cyrillic letter among Latin words */
+    CHECK(beats("Il manque du texte à partir de cette ligne.",
+                "Il manque du texte а partir de cette ligne.", 3.0));
     /* UTF-8 Cyrillic read as windows-1251, Greek as windows-1253 */
     CHECK(beats("Привет, мир", "РџСЂРёРІРµС‚, РјРёСЂ", 30.0));
     CHECK(beats("Ελλάδα", "Ξ•Ξ»Ξ»Ξ¬Ξ΄Ξ±", 30.0));
