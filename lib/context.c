@@ -2,6 +2,7 @@
 #include "internal.h"
 #include "decode.h"
 #include "repair.h"
+#include "resync.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,6 +67,7 @@ void tf_ctx_free(tf_ctx *ctx)
         return;
     tf__decoder_free(ctx->dec);
     tf__repair_free(ctx->repair);
+    tf__resync_free(ctx->resync);
     tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->seg_a, &ctx->seg_b,
                        &ctx->zh_carry, &ctx->recent, &ctx->strings, &ctx->detail};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)

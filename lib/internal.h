@@ -39,6 +39,7 @@ struct tf_ctx {
     char forced_encoding[64];
     const tf__zh_conv *zh;
     struct tf__repair_state *repair; /* repair.c: iconv handles, made on first use */
+    struct tf__resync_state *resync; /* resync.c: iconv handles, made on first use */
 
     /* stream state */
     int in_stream;

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <iconv.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_RUN_CHARS 48  /* a misaligned run ends at the next ASCII byte; lines are short */
@@ -74,12 +75,46 @@ static size_t prev_char(const char *s, size_t i)
     return i;
 }
 
-/* Converts with iconv in one go; returns 0 when every byte converted. */
-static int convert(const char *to, const char *from, const char *src, size_t n, tf__buf *out)
+/* iconv handles for each codec, both ways, opened on first use and kept with the context:
+ * opening one costs far more than a short conversion. */
+struct tf__resync_state {
+    iconv_t to[3], from[3];
+};
+
+void tf__resync_free(struct tf__resync_state *st)
 {
-    iconv_t cd = iconv_open(to, from);
+    if (!st)
+        return;
+    for (int i = 0; i < 3; i++) {
+        if (st->to[i] != (iconv_t)-1)
+            iconv_close(st->to[i]);
+        if (st->from[i] != (iconv_t)-1)
+            iconv_close(st->from[i]);
+    }
+    free(st);
+}
+
+static iconv_t handle(tf_ctx *ctx, int codec, int to_codec, const char *name)
+{
+    if (!ctx->resync) {
+        ctx->resync = malloc(sizeof *ctx->resync);
+        if (!ctx->resync)
+            return (iconv_t)-1;
+        for (int i = 0; i < 3; i++)
+            ctx->resync->to[i] = ctx->resync->from[i] = (iconv_t)-1;
+    }
+    iconv_t *h = to_codec ? &ctx->resync->to[codec] : &ctx->resync->from[codec];
+    if (*h == (iconv_t)-1)
+        *h = to_codec ? iconv_open(name, "UTF-8") : iconv_open("UTF-8", name);
+    return *h;
+}
+
+/* Converts with iconv in one go; returns 0 when every byte converted. */
+static int convert(iconv_t cd, const char *src, size_t n, tf__buf *out)
+{
     if (cd == (iconv_t)-1)
         return -1;
+    iconv(cd, NULL, NULL, NULL, NULL);
     tf__buf_clear(out);
     int rc = tf__buf_reserve(out, n * 4 + 8);
     char *ip = (char *)src, *op = out->data;
@@ -88,7 +123,6 @@ static int convert(const char *to, const char *from, const char *src, size_t n, 
         rc = -1;
     if (rc == 0 && iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1)
         rc = -1;
-    iconv_close(cd);
     if (rc == 0) {
         out->len = (size_t)(op - out->data);
         out->data[out->len] = 0;
@@ -205,7 +239,8 @@ static int encode_run(search *se, size_t start, size_t end)
             tf__buf_append(&se->text, se->s + i, j - i);
         i = j;
     }
-    return convert(se->ci->codec, "UTF-8", se->text.data, se->text.len, &se->bytes);
+    return convert(handle(se->ctx, (int)(se->ci - CODECS), 1, se->ci->codec), se->text.data,
+                   se->text.len, &se->bytes);
 }
 
 /* Decodes lead + bytes + trail (either may be 0 for none) into se->text. Without a trail,
@@ -222,7 +257,8 @@ static int decode_bytes(search *se, unsigned lead, unsigned trail)
     tf__buf_append(&raw, se->bytes.data, n);
     if (trail)
         tf__buf_putc(&raw, (unsigned char)trail);
-    int rc = raw.failed ? -1 : convert("UTF-8", se->ci->codec, raw.data, raw.len, &se->text);
+    int rc = raw.failed ? -1 : convert(handle(se->ctx, (int)(se->ci - CODECS), 0, se->ci->codec),
+                                       raw.data, raw.len, &se->text);
     tf__buf_free(&raw);
     return rc;
 }
@@ -287,14 +323,18 @@ static double cache_bonus(search *se, size_t start, size_t end, int is_lead)
     return CACHE_WEIGHT * log1p((double)c);
 }
 
-/* Picks the byte in [lo, hi] that the model likes best at one end; returns the gain of the
- * best over the runner-up (how sure the model is) through *margin. */
+/* Picks the byte in [lo, hi] that the model likes best at one end; *margin says by how much
+ * it beats the runner-up (how sure the model is). The document cache, costlier, only re-ranks
+ * the model's few best candidates. */
+#define TOP_K 8
 static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned fixed,
                      unsigned *best_b, double *best_sc, double *margin)
 {
     unsigned lo = is_lead ? se->ci->lead_lo : se->ci->trail_lo;
     unsigned hi = is_lead ? se->ci->lead_hi : se->ci->trail_hi;
-    double b1 = -INFINITY, b2 = -INFINITY;
+    unsigned top_b[TOP_K];
+    double top_sc[TOP_K];
+    int n = 0;
     for (unsigned b = lo; b <= hi; b++) {
         if (!is_lead && b == 0x7F)
             continue;
@@ -303,11 +343,32 @@ static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned
         if (decode_bytes(se, is_lead ? b : fixed, is_lead ? 0 : b))
             continue;
         double sc = score_in_context(se, start, end, se->text.data, se->text.len);
-        sc += cache_bonus(se, start, end, is_lead);
+        int k; /* insertion into the sorted top list */
+        if (n < TOP_K)
+            k = n++;
+        else if (sc > top_sc[TOP_K - 1])
+            k = TOP_K - 1;
+        else
+            continue;
+        while (k > 0 && top_sc[k - 1] < sc) {
+            top_sc[k] = top_sc[k - 1];
+            top_b[k] = top_b[k - 1];
+            k--;
+        }
+        top_sc[k] = sc;
+        top_b[k] = b;
+    }
+    if (n == 0)
+        return -1;
+    double b1 = -INFINITY, b2 = -INFINITY;
+    for (int k = 0; k < n; k++) {
+        if (decode_bytes(se, is_lead ? top_b[k] : fixed, is_lead ? 0 : top_b[k]))
+            continue;
+        double sc = top_sc[k] + cache_bonus(se, start, end, is_lead);
         if (sc > b1) {
             b2 = b1;
             b1 = sc;
-            *best_b = b;
+            *best_b = top_b[k];
         } else if (sc > b2) {
             b2 = sc;
         }
@@ -389,6 +450,29 @@ static void try_run(search *se, size_t start, size_t end)
     }
 }
 
+/* Whether the text after an anomaly looks like garbage, before any costly search: its Han
+ * characters are improbable (misaligned pairs mostly land on rare characters: clean text
+ * scores about -5.5 nats a character, such runs -9 and below), or it is a lone letter glued
+ * between Han characters (`興?h公`: a trail byte read as ASCII). */
+#define GARBAGE_PER_CHAR -8.0
+static int suspicious(const search *se, size_t a, size_t end)
+{
+    size_t from = next_char(se->s, se->len, a), to = from, nhan = 0;
+    for (int k = 0; k < 12 && to < end; k++) {
+        nhan += tf__is_han(cp_at(se->s, se->len, to));
+        to = next_char(se->s, se->len, to);
+    }
+    if (nhan >= 1) {
+        size_t n = 0;
+        double sc = tf__model_score(se->s + from, to - from, &n);
+        return n && sc / (double)n < GARBAGE_PER_CHAR;
+    }
+    uint32_t c1 = from < se->len ? cp_at(se->s, se->len, from) : 0;
+    size_t j = from < se->len ? next_char(se->s, se->len, from) : from;
+    uint32_t c2 = j < se->len ? cp_at(se->s, se->len, j) : 0;
+    return ((c1 >= 'a' && c1 <= 'z') || (c1 >= 'A' && c1 <= 'Z')) && tf__is_han(c2);
+}
+
 /* The run that starts at an anomaly ends at a space, at the end of the segment, or just after
  * a letter that was a trail byte read as ASCII; every such end is tried. */
 static void search_from(search *se, size_t a)
@@ -412,6 +496,8 @@ static void search_from(search *se, size_t a)
     }
     if (ne == 0 && i >= se->len && i > a)
         ends[ne++] = se->len;
+    if (ne == 0 || !suspicious(se, a, ends[0]))
+        return;
     /* The garbage may begin a few characters before the anomaly shows, with characters that
      * happen to be plausible Han. */
     size_t starts[4];
