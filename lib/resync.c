@@ -26,8 +26,10 @@
 #define CONTEXT_CHARS 6   /* characters of context on each side the model sees */
 #define MAX_ANOMALIES 16
 #define ANOMALY_COST 4.0
+#define GARBAGE_PER_CHAR -8.0 /* nats a character: clean text scores about -5.5 */
+#define PLAUSIBLE_PER_CHAR -7.0
 #define SURE_MARGIN 2.0   /* nats by which a guessed byte must beat the runner-up, else U+FFFD */
-#define RECENT_MAX (16u * 1024u) /* CJK text remembered for the document cache */
+#define RECENT_MAX (4u * 1024u) /* CJK text remembered for the document cache */
 #define CACHE_WEIGHT 4.0  /* nats per log-count of a pair seen in the document */  /* nats against each ASCII character glued inside Han text */  /* per segment: damage is rare, runaway searches are not welcome */
 
 typedef struct {
@@ -205,6 +207,7 @@ typedef struct {
     size_t best_start, best_end;
     const codec_info *best_ci;
     int lone_lead; /* the realigned bytes end in a lead byte whose trail was lost */
+    int kana;      /* the segment has kana: Japanese text */
 } search;
 
 /* Model score of left context + middle + right context. */
@@ -326,7 +329,7 @@ static double cache_bonus(search *se, size_t start, size_t end, int is_lead)
 /* Picks the byte in [lo, hi] that the model likes best at one end; *margin says by how much
  * it beats the runner-up (how sure the model is). The document cache, costlier, only re-ranks
  * the model's few best candidates. */
-#define TOP_K 8
+#define TOP_K 4
 static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned fixed,
                      unsigned *best_b, double *best_sc, double *margin)
 {
@@ -360,7 +363,9 @@ static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned
     }
     if (n == 0)
         return -1;
-    double b1 = -INFINITY, b2 = -INFINITY;
+    if (n == 1 || top_sc[0] - top_sc[1] > 3 * SURE_MARGIN)
+        n = 1; /* the model is sure without the cache */
+    double b1 = -INFINITY, b2 = n == 1 && n < TOP_K ? -INFINITY : top_sc[1];
     for (int k = 0; k < n; k++) {
         if (decode_bytes(se, is_lead ? top_b[k] : fixed, is_lead ? 0 : top_b[k]))
             continue;
@@ -431,6 +436,10 @@ static void try_run(search *se, size_t start, size_t end)
         return;
     if (decode_bytes(se, lead, trail))
         return;
+    size_t newchars = 0;
+    double alone = tf__model_score(se->text.data, se->text.len, &newchars);
+    if (newchars && alone / (double)newchars < PLAUSIBLE_PER_CHAR)
+        return; /* realigned, it must read like text on its own too */
     if (unsure_to_fffd(se, m1 < SURE_MARGIN, trail && m2 < SURE_MARGIN))
         return;
     size_t nchars = 0;
@@ -454,7 +463,6 @@ static void try_run(search *se, size_t start, size_t end)
  * characters are improbable (misaligned pairs mostly land on rare characters: clean text
  * scores about -5.5 nats a character, such runs -9 and below), or it is a lone letter glued
  * between Han characters (`興?h公`: a trail byte read as ASCII). */
-#define GARBAGE_PER_CHAR -8.0
 static int suspicious(const search *se, size_t a, size_t end)
 {
     size_t from = next_char(se->s, se->len, a), to = from, nhan = 0;
@@ -462,11 +470,17 @@ static int suspicious(const search *se, size_t a, size_t end)
         nhan += tf__is_han(cp_at(se->s, se->len, to));
         to = next_char(se->s, se->len, to);
     }
-    if (nhan >= 1) {
+    /* One Han character counts only as `奎h建`: a single letter (a trail byte read as ASCII)
+     * with Han after it, not the start of a word. */
+    uint32_t last = to > from ? cp_at(se->s, se->len, prev_char(se->s, to)) : 0;
+    uint32_t after = to < se->len ? cp_at(se->s, se->len, to) : 0;
+    if (nhan >= 2 || (nhan == 1 && last < 0x80 && is_cjk(after))) {
         size_t n = 0;
         double sc = tf__model_score(se->s + from, to - from, &n);
         return n && sc / (double)n < GARBAGE_PER_CHAR;
     }
+    if (!fullwidth_of(cp_at(se->s, se->len, a)))
+        return 0; /* a letter glued to Han is an abbreviation far more often than damage */
     uint32_t c1 = from < se->len ? cp_at(se->s, se->len, from) : 0;
     size_t j = from < se->len ? next_char(se->s, se->len, from) : from;
     uint32_t c2 = j < se->len ? cp_at(se->s, se->len, j) : 0;
@@ -510,6 +524,8 @@ static void search_from(search *se, size_t a)
     for (int b = 0; b < ns; b++)
         for (int e = 0; e < ne; e++)
             for (size_t c = 0; c < sizeof CODECS / sizeof CODECS[0]; c++) {
+                if ((CODECS[c].single_hi != 0) != se->kana)
+                    continue; /* Shift_JIS for Japanese text, GBK and Big5 for Chinese */
                 se->ci = &CODECS[c];
                 try_run(se, starts[b], ends[e]);
             }
@@ -571,6 +587,16 @@ static void remember(tf_ctx *ctx, const char *s, size_t len)
     tf__buf_append(r, s, len);
 }
 
+static int has_kana(const char *s, size_t len)
+{
+    /* Hiragana and katakana are U+3040-U+30FF: E3 81 80 .. E3 83 BF in UTF-8. */
+    for (size_t i = 0; i + 1 < len; i++)
+        if ((unsigned char)s[i] == 0xE3 && (unsigned char)s[i + 1] >= 0x81 &&
+            (unsigned char)s[i + 1] <= 0x83)
+            return 1;
+    return 0;
+}
+
 static int has_cjk_bytes(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -587,7 +613,7 @@ int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, t
             remember(ctx, src, len);
         return 1;
     }
-    search se = {.ctx = ctx, .s = src, .len = len};
+    search se = {.ctx = ctx, .s = src, .len = len, .kana = has_kana(src, len)};
     tf__buf_init(&se.bytes, 1 << 16);
     tf__buf_init(&se.text, 1 << 16);
     tf__buf_init(&se.trial, 1 << 16);
