@@ -277,17 +277,17 @@ static size_t han_before(const unsigned char *s, size_t at, uint32_t *chars)
     return n;
 }
 
-/* Decides whether the parenthesized annotation s[open+ol .. close) after the characters
- * before `open` is a ruby annotation. Returns 0 no, 1 toned match, 2 toneless match. */
-static int is_annotation(const tf_ctx *ctx, const unsigned char *s, size_t open, size_t ol,
-                         size_t close)
+/* Decides whether a[0..alen), the text in parentheses, is a ruby annotation of the end of
+ * pre[0..pre_len), the text before the parenthesis (the stage's output so far, when it
+ * already changed something: removing one annotation must not hide the character before the
+ * next, or a second run would change more). Returns 0 no, 1 toned match, 2 toneless match. */
+static int is_annotation(const tf_ctx *ctx, const unsigned char *pre, size_t pre_len,
+                         const unsigned char *a, size_t alen)
 {
     uint32_t chars[MAX_CHARS];
-    size_t nc = han_before(s, open, chars);
+    size_t nc = han_before(pre, pre_len, chars);
     if (nc == 0)
         return 0;
-    const unsigned char *a = s + open + ol;
-    size_t alen = close - open - ol;
     pinyin p;
     zhuyin z;
     if (parse_pinyin(a, alen, &p)) {
@@ -370,12 +370,11 @@ static size_t next_open(const unsigned char *s, size_t len, size_t i)
     return end;
 }
 
-/* A cheap first look at the parenthesis at s[i]: a multibyte character before it, and what
- * can start pinyin or zhuyin after it (a lower-case letter, a Latin letter with a tone mark,
+/* A cheap first look at the parenthesis at s[i]: what can start pinyin or zhuyin after it (a lower-case letter, a Latin letter with a tone mark,
  * a bopomofo letter or the neutral-tone dot). Most parentheses (ls(1), (WHO)) stop here. */
 static int may_annotate(const unsigned char *s, size_t len, size_t i, size_t ol)
 {
-    if (i == 0 || s[i - 1] < 0x80 || i + ol >= len)
+    if (i + ol >= len)
         return 0;
     unsigned char b = s[i + ol];
     return (b >= 'a' && b <= 'z') || b == 0xC3 || b == 0xC4 || b == 0xC5 || b == 0xC7 ||
@@ -528,18 +527,37 @@ static int report_guess(tf_ctx *ctx, const char *src, size_t at, size_t n, const
     return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
 }
 
+/* Where the characters before s[at] are to be looked at: in s itself while nothing has
+ * changed (the stage then appends nothing at all), else at the end of out, after the rest of
+ * s up to `at` is copied there. Returns 0, or TF_E_NOMEM. */
+static int text_before(const unsigned char *s, size_t at, size_t *copied, int changed,
+                       tf__buf *out, const unsigned char **pre, size_t *pre_len)
+{
+    *pre = s;
+    *pre_len = at;
+    if (!changed)
+        return 0;
+    if (tf__buf_append(out, s + *copied, at - *copied))
+        return TF_E_NOMEM;
+    *copied = at;
+    *pre = (const unsigned char *)out->data;
+    *pre_len = out->len;
+    return 0;
+}
+
 /* Tries to restore the lost character at s[at..close]. 1 done, 0 left alone, <0 error. */
 static int restore_lost(tf_ctx *ctx, const char *src, size_t len, size_t at, size_t close,
-                        size_t copied, tf__buf *out, const tf__pos *pos)
+                        size_t *copied, int changed, tf__buf *out, const tf__pos *pos)
 {
-    const unsigned char *s = (const unsigned char *)src;
-    size_t ql = s[at] == '?' ? 1 : 3;
+    const unsigned char *s = (const unsigned char *)src, *pre;
+    size_t ql = s[at] == '?' ? 1 : 3, pre_len, nb;
     uint16_t reading = single_reading(s + at + ql, close - at - ql);
     if (!reading)
         return 0;
+    if (text_before(s, at, copied, changed, out, &pre, &pre_len))
+        return TF_E_NOMEM;
     uint32_t prev = 0, next = 0, before[MAX_CHARS];
-    size_t nb = han_before(s, at, before);
-    if (nb)
+    if ((nb = han_before(pre, pre_len, before)) != 0)
         prev = before[nb - 1];
     if (close + 1 < len)
         tf__utf8_next(s + close + 1, len - close - 1, &next);
@@ -547,37 +565,43 @@ static int restore_lost(tf_ctx *ctx, const char *src, size_t len, size_t at, siz
     uint32_t cp = guess_lost(reading, prev, next, segment_script(s, len), &margin);
     if (!cp)
         return 0;
-    if (tf__buf_append(out, s + copied, at - copied))
+    if (tf__buf_append(out, s + *copied, at - *copied))
         return TF_E_NOMEM;
     size_t out_at = out->len;
     if (tf__buf_put_cp(out, cp))
         return TF_E_NOMEM;
+    *copied = close + 1;
     int rc = report_guess(ctx, src, at, close + 1 - at, out, out_at, pos, margin);
     return rc ? rc : 1;
 }
 
 /* ---- the stage ---------------------------------------------------------------------- */
 
-/* Removes the annotation at s[i] if it is one. Returns where copying resumes (i itself when
- * nothing changed), or 0 with *err set on failure. */
-static size_t annotation_at(tf_ctx *ctx, const char *src, size_t len, size_t i, size_t copied,
-                            tf__buf *out, const tf__pos *pos, int *err)
+/* Removes the annotation at s[i] if it is one: 1 removed, 0 not an annotation, <0 error. */
+static int annotation_at(tf_ctx *ctx, const char *src, size_t len, size_t i, size_t *copied,
+                         int changed, tf__buf *out, const tf__pos *pos)
 {
-    const unsigned char *s = (const unsigned char *)src;
-    size_t ol = open_len(s, len, i), cl = 0;
+    const unsigned char *s = (const unsigned char *)src, *pre;
+    size_t ol = open_len(s, len, i), cl = 0, pre_len;
+    if ((i > *copied && s[i - 1] < 0x80) || (i == 0 && !changed))
+        return 0; /* no Han character right before: ls(1), (WHO) */
     size_t close = may_annotate(s, len, i, ol) ? find_close(s, len, i, ol, &cl) : 0;
-    int kind = close ? is_annotation(ctx, s, i, ol, close) : 0;
+    if (!close)
+        return 0;
+    if (text_before(s, i, copied, changed, out, &pre, &pre_len))
+        return TF_E_NOMEM;
+    int kind = is_annotation(ctx, pre, pre_len, s + i + ol, close - i - ol);
     if (!kind)
-        return i;
-    if (tf__buf_append(out, s + copied, i - copied)) {
-        *err = TF_E_NOMEM;
         return 0;
-    }
-    if ((*err = report_removal(ctx, src, i, close + cl - i, out, pos, kind)) != 0)
-        return 0;
+    if (tf__buf_append(out, s + *copied, i - *copied))
+        return TF_E_NOMEM;
+    int rc = report_removal(ctx, src, i, close + cl - i, out, pos, kind);
+    if (rc)
+        return rc;
     if (kind == 1)
         ctx->punct_state.ruby_toned++;
-    return close + cl;
+    *copied = close + cl;
+    return 1;
 }
 
 size_t tf__ruby_annotation_at(const char *src, size_t len, size_t at)
@@ -585,7 +609,8 @@ size_t tf__ruby_annotation_at(const char *src, size_t len, size_t at)
     const unsigned char *s = (const unsigned char *)src;
     size_t ol = at < len ? open_len(s, len, at) : 0, cl = 0;
     size_t close = ol && may_annotate(s, len, at, ol) ? find_close(s, len, at, ol, &cl) : 0;
-    return close && is_annotation(NULL, s, at, ol, close) == 1 ? close + cl - at : 0;
+    return close && is_annotation(NULL, s, at, s + at + ol, close - at - ol) == 1
+               ? close + cl - at : 0;
 }
 
 int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
@@ -594,27 +619,24 @@ int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf_
     int maybe_lost = memchr(s, '?', len) || has_replacement(s, len);
     size_t copied = 0, from = 0, lc = 0;
     size_t lost = maybe_lost ? next_lost(s, len, 0, &lc) : len;
-    int changed = 0, err = 0;
+    int changed = 0;
     for (;;) {
         size_t i = next_open(s, len, from);
+        int rc;
         if (lost < len && lost < i) {
-            int rc = restore_lost(ctx, src, len, lost, lc, copied, out, pos);
-            if (rc < 0)
+            if ((rc = restore_lost(ctx, src, len, lost, lc, &copied, changed, out, pos)) < 0)
                 return rc;
-            if (rc)
-                copied = lc + 1, changed = 1;
+            changed |= rc;
             from = rc ? lc + 1 : lost + 1;
             lost = next_lost(s, len, from > lc ? from : lc + 1, &lc);
             continue;
         }
         if (i >= len)
             break;
-        size_t resume = annotation_at(ctx, src, len, i, copied, out, pos, &err);
-        if (err)
-            return err;
-        if (resume != i)
-            copied = resume, changed = 1;
-        from = resume != i ? resume : i + open_len(s, len, i);
+        if ((rc = annotation_at(ctx, src, len, i, &copied, changed, out, pos)) < 0)
+            return rc;
+        changed |= rc;
+        from = rc ? copied : i + open_len(s, len, i);
         if (lost < from && lost < len)
             lost = next_lost(s, len, from, &lc);
     }
