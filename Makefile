@@ -96,6 +96,13 @@ fuzz:
 bench: all
 	@sh bench/run.sh
 
+# Accuracy on real Debian-packaged text, beside the peers (a few minutes; see tests/eval/).
+eval: deps all
+	python3 tests/eval/detect_eval.py --quick
+	python3 tests/eval/make_repair_suite.py
+	python3 tests/eval/repair_eval.py
+	python3 tests/eval/resync_eval.py
+
 tables:
 	python3 tools/gen_tables.py --write
 

@@ -126,6 +126,38 @@ static const char *utf16_by_zeros(const unsigned char *s, size_t len)
     return NULL;
 }
 
+/* UTF-16 without a BOM and with little ASCII (CJK text) has few zero bytes, and its bytes
+ * look like binary. It decodes without error only as UTF-16, and then reads as text. */
+static const char *utf16_by_model(const unsigned char *s, size_t len)
+{
+    if (len < 8)
+        return NULL;
+    size_t n = (len < 4096 ? len : 4096) & ~(size_t)1;
+    size_t zeros = 0;
+    for (size_t i = 0; i < n; i++)
+        zeros += s[i] == 0;
+    if (zeros == 0)
+        return NULL; /* without a single zero byte this is some other encoding */
+    static const char *const encs[] = {"UTF-16LE", "UTF-16BE"};
+    const char *best = NULL;
+    double best_pc = -7.5; /* nats a character: readable text, not noise */
+    tf__buf tmp;
+    tf__buf_init(&tmp, 0);
+    for (int k = 0; k < 2; k++) {
+        tf__buf_clear(&tmp);
+        if (tf__decode_all(encs[k], s, n, &tmp) != 0)
+            continue;
+        size_t nc = 0;
+        double sc = tf__model_score(tmp.data, tmp.len, &nc);
+        if (nc && sc / (double)nc > best_pc) {
+            best_pc = sc / (double)nc;
+            best = encs[k];
+        }
+    }
+    tf__buf_free(&tmp);
+    return best;
+}
+
 static int is_binary(const unsigned char *s, size_t len)
 {
     static const struct { const char *magic; size_t n; } magics[] = {
@@ -195,7 +227,8 @@ static double prior(const char *enc)
 {
     if (!strcmp(enc, "GB18030")) return 2.0;
     if (!strcmp(enc, "BIG5-HKSCS")) return 1.5;
-    if (!strcmp(enc, "CP932") || !strcmp(enc, "WINDOWS-1252")) return 1.0;
+    if (!strcmp(enc, "WINDOWS-1252")) return 2.5;
+    if (!strcmp(enc, "CP932")) return 1.0;
     if (!strncmp(enc, "UTF-16", 6)) return -12.0;
     return 0.0;
 }
@@ -304,6 +337,13 @@ void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *de
         det->encoding = u16;
         det->source = "detected";
         det->confidence = 0.9;
+        return;
+    }
+    const char *u16p = utf16_by_model(s, len);
+    if (u16p) {
+        det->encoding = u16p;
+        det->source = "detected";
+        det->confidence = 0.8;
         return;
     }
     if (is_binary(s, len)) {
