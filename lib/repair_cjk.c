@@ -202,7 +202,28 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
     chain ch;
     chain_reset(&ch);
     int latin_run = 0;
+    int chained = 0; /* whether ch holds anything: most clean characters reset nothing */
     for (size_t i = 0; i < len;) {
+        if (u[i] >= 0xE4 && u[i] <= 0xE9 && i + 2 < len) {
+            /* Fast path for unified ideographs, the bulk of clean Chinese text. */
+            uint32_t c3 = ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
+                          (u[i + 2] & 0x3F);
+            i += 3;
+            latin_run = 0;
+            if (!tab && !(tab = cjk_table(st)))
+                return -1;
+            uint16_t v = tab[c3 - 0x3000];
+            if (!v) {
+                if (chained)
+                    chain_reset(&ch), chained = 0;
+                continue;
+            }
+            chain_char(&ch, v);
+            chained = 1;
+            if (chain_hit(&ch, 0))
+                return 1;
+            continue;
+        }
         uint32_t cp;
         size_t n = tf__utf8_next(u + i, len - i, &cp);
         i += n;
@@ -223,6 +244,7 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
         if (!tab && !(tab = cjk_table(st)))
             return -1;
         chain_char(&ch, tab[idx]);
+        chained = 1;
         if (chain_hit(&ch, 0))
             return 1;
     }
