@@ -28,7 +28,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/replay_%)
 
-.PHONY: all lib cli deps demo test check unit asan ubsan valgrind bench tables check-tables \
+.PHONY: all lib cli deps demo test test-build check unit asan ubsan valgrind bench tables check-tables \
 	install uninstall clean bless fuzz eval
 
 all: $(B)/libtextfix.a $(B)/libtextfix.so $(B)/textfix $(B)/textfix.pc
@@ -70,11 +70,17 @@ $(B)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/libtextfix.a
 deps:
 	@sh tools/install-deps.sh
 
-demo: deps all
+# demo and test install what is missing first, then build in a new make, so that the
+# pkg-config flags above are read after the packages exist (on a fresh machine).
+demo: deps
+	@$(MAKE) --no-print-directory all >/dev/null
 	./$(B)/textfix tests/fixtures/qinghai-news.txt
 
-test: deps all $(TEST_BIN) $(FUZZ_REPLAY)
+test: deps
+	@$(MAKE) --no-print-directory test-build
 	@sh tests/run.sh $(B)
+
+test-build: all $(TEST_BIN) $(FUZZ_REPLAY)
 
 check: test
 

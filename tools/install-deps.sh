@@ -3,12 +3,16 @@
 # benchmark, without prompts, and only those that are missing (make deps).
 #   build:      gcc make pkg-config libuchardet-dev libutf8proc-dev
 #   tests:      python3 clang (fuzzing) valgrind opencc (conversion oracle) uchardet
-#   table data: python3-jieba unicode-data opencc libopencc-data (make tables)
+#   table data: python3-jieba unicode-data opencc libopencc-data vim-runtime, word lists and
+#               hunspell dictionaries for the letter statistics (make tables, make check-tables)
 #   eval/bench: manpages-zh manpages-ja fortunes-zh vim-runtime enca python3-chardet parallel time
 set -e
 PKGS="gcc make pkg-config libuchardet-dev libutf8proc-dev python3 clang valgrind opencc \
 uchardet python3-jieba unicode-data libopencc-data manpages-zh manpages-ja fortunes-zh \
-vim-runtime enca python3-chardet parallel time bzip2"
+vim-runtime enca python3-chardet parallel time bzip2 bc \
+wamerican wngerman wfrench wspanish witalian wportuguese wpolish wukrainian wbulgarian wdanish \
+wnorwegian wswedish wdutch wcatalan hunspell-ru hunspell-cs hunspell-el hunspell-tr hunspell-hu \
+hunspell-ro hunspell-sk hunspell-hr hunspell-ko"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
