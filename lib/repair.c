@@ -193,7 +193,8 @@ static int report_edit(tf_ctx *ctx, const char *src, const tf__edit *ed, const c
 static int apply_edits(tf_ctx *ctx, const char *src, size_t len, tf__edits *ed, tf__buf *out,
                        tf__pos *pos)
 {
-    qsort(ed->v, ed->n, sizeof *ed->v, edit_cmp);
+    if (ed->n > 1) /* qsort's pointer may not be NULL, even for no elements */
+        qsort(ed->v, ed->n, sizeof *ed->v, edit_cmp);
     size_t at = 0, base = out->len;
     for (size_t i = 0; i < ed->n; i++) {
         const tf__edit *e = &ed->v[i];

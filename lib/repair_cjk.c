@@ -542,7 +542,8 @@ static const char *explain(const char *rule)
 /* Best candidates first; each one that overlaps no earlier edit becomes an edit. */
 static int record(cands *cs, tf__edits *ed)
 {
-    qsort(cs->v, cs->n, sizeof *cs->v, cand_cmp);
+    if (cs->n > 1) /* qsort's pointer may not be NULL, even for no elements */
+        qsort(cs->v, cs->n, sizeof *cs->v, cand_cmp);
     for (size_t i = 0; i < cs->n; i++) {
         cand *c = &cs->v[i];
         if (tf__edits_overlap(ed, c->start, c->end))
