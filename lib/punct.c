@@ -30,7 +30,7 @@ enum { TO_CJK = 1, TO_ASCII = 2 };
 static int is_cjk(uint32_t c)
 {
     return tf__is_han(c) || tf__is_kana(c) || (c >= 0x3000 && c <= 0x303F) ||
-           (c >= 0xFF01 && c <= 0xFF60) || c == 0x2026 || c == 0x2014;
+           (c >= 0xFF01 && c <= 0xFF9F) || c == 0x2026 || c == 0x2014;
 }
 
 static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
@@ -45,6 +45,17 @@ static uint32_t cp_at(const unsigned char *s, size_t len, size_t at)
     if (at < len)
         tf__utf8_next(s + at, len - at, &cp);
     return cp;
+}
+
+static int is_restored_mark(uint32_t c);
+
+/* The character at s[at] as a decision may look at it: a fullwidth mark this stage restores
+ * counts as its ASCII form, so a mark is judged the same before and after its neighbours
+ * were restored (a second run changes nothing). */
+static uint32_t neutral_at(const unsigned char *s, size_t len, size_t at)
+{
+    uint32_t c = cp_at(s, len, at);
+    return is_restored_mark(c) ? c - 0xFEE0 : c;
 }
 
 /* The fullwidth form of an ASCII punctuation mark the stage restores, 0 for others. */
@@ -216,13 +227,13 @@ static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i, uint32_t
     for (size_t k = i; k < end;) {
         uint32_t c;
         size_t n = tf__utf8_next(s + k, end - k, &c);
-        if (c == '(')
+        if (c == '(' || c == 0xFF08)
             depth++;
-        else if (c == ')' && --depth == 0)
+        else if ((c == ')' || c == 0xFF09) && --depth == 0)
             return cjk || (is_cjk(before) && !is_alnum(cp_at(s, len, k + 1)));
         else if (c == '\n')
             break;
-        cjk |= is_cjk(c);
+        cjk |= is_cjk(c) && !is_restored_mark(c) && c != 0x2026; /* not what we restore */
         k += n;
     }
     return end == len && cjk;
@@ -313,18 +324,68 @@ static const char *rule_of(unsigned char c)
     }
 }
 
+/* Keeps the parenthesis stack right across a （ or ） that is already fullwidth. */
+static void fullwidth_paren(conv *v, uint32_t c)
+{
+    if (c == 0xFF08) {
+        if (v->depth < 64)
+            v->parens = (v->parens << 1) | 1u;
+        v->depth++;
+    } else if (v->depth > 0 && v->depth-- <= 64) {
+        v->parens >>= 1;
+    }
+}
+
+/* Length of the ! or ? (ASCII or fullwidth) at s[i], 0 if there is none. */
+static size_t bang_len(const unsigned char *s, size_t len, size_t i)
+{
+    if (s[i] == '!' || s[i] == '?')
+        return 1;
+    uint32_t c = cp_at(s, len, i);
+    return c == 0xFF01 || c == 0xFF1F ? 3 : 0;
+}
+
+/* A run like ?! or ?？？ is judged as one, whatever part of it was restored already. */
+static long bang_run(conv *v, size_t i)
+{
+    size_t e = i, k;
+    while (e < v->len && (k = bang_len(v->s, v->len, e)) != 0)
+        e += k;
+    v->a.next = neutral_at(v->s, v->len, e);
+    size_t w = e;
+    while (w < v->len && v->s[w] == ' ')
+        w++;
+    v->a.next_word = neutral_at(v->s, v->len, w);
+    v->a.question = clause_is_question(v->s, i);
+    int full = wants_fullwidth(v->s[i], &v->a);
+    for (size_t j = i; j < e; j += bang_len(v->s, v->len, j)) {
+        unsigned char c = v->s[j];
+        if (c >= 0x80 || !full) {
+            written(v, c >= 0x80 ? cp_at(v->s, v->len, j) : c);
+            continue;
+        }
+        uint32_t rep = fullwidth_of(c);
+        int rc = replace(v, j, 1, &rep, 1, rule_of(c));
+        if (rc)
+            return rc;
+    }
+    return (long)(e - i);
+}
+
 /* An ASCII mark s[i] in TO_CJK mode. Returns bytes consumed, or a negative error. */
 static long ascii_mark(conv *v, size_t i)
 {
     unsigned char c = v->s[i];
     int full = 0;
+    if (c == '!' || c == '?')
+        return bang_run(v, i);
     if (c == '(') {
         full = paren_pair_cjk(v->s, v->len, i, v->a.prev);
         if (v->depth < 64)
             v->parens = (v->parens << 1) | (uint64_t)full;
         v->depth++;
     } else if (c == ')') {
-        v->a.next = cp_at(v->s, v->len, i + 1);
+        v->a.next = neutral_at(v->s, v->len, i + 1);
         if (v->depth == 0) /* opened on an earlier line, or a lost character's annotation */
             full = (left_cjk(&v->a) || right_cjk(&v->a)) && !lost_annotation(v->s, i);
         else if (v->depth <= 64)
@@ -332,14 +393,11 @@ static long ascii_mark(conv *v, size_t i)
         if (v->depth > 0 && v->depth-- <= 64)
             v->parens >>= 1;
     } else {
-        size_t e = i + 1;
-        while ((c == '!' || c == '?') && e < v->len && (v->s[e] == '!' || v->s[e] == '?'))
-            e++; /* a run like ?! is judged as one */
-        v->a.next = cp_at(v->s, v->len, e);
-        while (e < v->len && v->s[e] == ' ')
-            e++;
-        v->a.next_word = cp_at(v->s, v->len, e);
-        v->a.question = c == '?' && clause_is_question(v->s, i);
+        v->a.next = neutral_at(v->s, v->len, i + 1);
+        size_t w = i + 1;
+        while (w < v->len && v->s[w] == ' ')
+            w++;
+        v->a.next_word = neutral_at(v->s, v->len, w);
         full = wants_fullwidth(c, &v->a);
     }
     if (!full) {
@@ -357,7 +415,7 @@ static long dots(conv *v, size_t i)
     size_t e = i;
     while (e < v->len && v->s[e] == '.')
         e++;
-    v->a.next = cp_at(v->s, v->len, e);
+    v->a.next = neutral_at(v->s, v->len, e);
     size_t n = e - i;
     if (n % 3 || n > 12 || !(left_cjk(&v->a) || (right_cjk(&v->a) && is_cjk(v->a.prev)))) {
         written(v, '.');
@@ -450,6 +508,11 @@ static long step(conv *v, size_t i)
     }
     uint32_t c, rep[3];
     size_t n = tf__utf8_next(v->s + i, v->len - i, &c);
+    if (v->mode == TO_CJK && (c == 0xFF01 || c == 0xFF1F) && i + n < v->len &&
+        bang_len(v->s, v->len, i + n) && v->s[i + n] < 0x80)
+        return bang_run(v, i); /* ？? : the ASCII part follows its run */
+    if (v->mode == TO_CJK && (c == 0xFF08 || c == 0xFF09))
+        fullwidth_paren(v, c); /* restored already: it pairs like the ASCII ones */
     if (c >= 0xFF01 && c <= 0xFF9F)
         return width_form(v, i, c, n);
     size_t k = v->mode == TO_ASCII ? ascii_form(c, rep) : 0;

@@ -322,15 +322,15 @@ static size_t find_close(const unsigned char *s, size_t len, size_t i, size_t ol
 {
     size_t limit = i + ol + 4 * MAX_LETTERS < len ? i + ol + 4 * MAX_LETTERS : len;
     for (size_t k = i + ol; k < limit; k++) {
-        if (s[k] == ')' && ol == 1) {
+        if (s[k] == ')') {
             *cl = 1;
             return k;
         }
-        if (ol == 3 && s[k] == 0xEF && k + 2 < len && s[k + 1] == 0xBC && s[k + 2] == 0x89) {
-            *cl = 3;
+        if (s[k] == 0xEF && k + 2 < len && s[k + 1] == 0xBC && s[k + 2] == 0x89) {
+            *cl = 3; /* （nèi） or a mix of widths: another stage may have touched one side */
             return k;
         }
-        if (s[k] == '(' || s[k] == '\n' || s[k] == ')')
+        if (s[k] == '(' || s[k] == '\n')
             return 0;
     }
     return 0;
@@ -557,8 +557,9 @@ static int restore_lost(tf_ctx *ctx, const char *src, size_t len, size_t at, siz
     if (text_before(s, at, copied, changed, out, &pre, &pre_len))
         return TF_E_NOMEM;
     uint32_t prev = 0, next = 0, before[MAX_CHARS];
-    if ((nb = han_before(pre, pre_len, before)) != 0)
-        prev = before[nb - 1];
+    if ((nb = han_before(pre, pre_len, before)) == 0)
+        return 0; /* without the character before it, the model cannot be sure */
+    prev = before[nb - 1];
     if (close + 1 < len)
         tf__utf8_next(s + close + 1, len - close - 1, &next);
     double margin;
