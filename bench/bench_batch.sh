@@ -67,17 +67,17 @@ best() { # best JOBS MODE: the best wall time of $runs runs, in seconds
         if [ "$2" = mirror ]; then "$T" -q -r "$data" -o "$out" --jobs "$1"; else
             "$T" -q -r "$data" --check --jobs "$1" || [ $? = 1 ]; fi
         e=$(date +%s.%N)
-        t=$(echo "$e - $s" | bc -l)
-        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then b=$t; fi
+        t=$(awk "BEGIN { print $e - $s }")
+        if [ -z "$b" ] || awk "BEGIN { exit !($t < $b) }"; then b=$t; fi
     done
     printf '%.3f' "$b"
 }
 m1=$(best 1 mirror); m2=$(best 2 mirror)
-sm=$(echo "$m1 / $m2" | bc -l)
+sm=$(awk "BEGIN { print $m1 / $m2 }")
 rows=$(printf '| mirror (-r DIR -o OUTDIR) | %s s | %s s | %.2fx |' "$m1" "$m2" "$sm")
 if [ -n "$BENCH_CHECK" ]; then
     c1=$(best 1 check); c2=$(best 2 check)
-    sc=$(echo "$c1 / $c2" | bc -l)
+    sc=$(awk "BEGIN { print $c1 / $c2 }")
     rows=$(printf '%s\n| --check (no writes) | %s s | %s s | %.2fx |' "$rows" "$c1" "$c2" "$sc")
 fi
 rm -rf "$out"
