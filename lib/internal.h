@@ -54,6 +54,8 @@ struct tf_ctx {
     tf__pos pos[8];      /* per stage, indexed by the stage's bit number */
     int cr_pending;      /* newline stage: last segment ended in CR */
     int dec_done;        /* the whole input has been decoded and cut (after TF_END) */
+    int decoded_once;    /* the decoder has run at least once in this stream */
+    size_t nl_scanned;   /* bytes at the start of text known to hold no newline */
     struct tf__punct_state punct_state; /* ruby/punct evidence so far; stages.h */
 
     /* report */

@@ -114,15 +114,22 @@ static int cut_segments(tf_ctx *ctx, int final)
     while (rc == 0 && start < t->len) {
         const unsigned char *s = (const unsigned char *)t->data + start;
         size_t avail = t->len - start, n;
-        const unsigned char *nl = memchr(s, '\n', avail < TF__SEGMENT_MAX ? avail : TF__SEGMENT_MAX);
+        /* Text already searched in an earlier call holds no newline: search only what came
+         * since, so a long line fed in small pieces costs linear time, not quadratic. */
+        size_t from = start == 0 && ctx->nl_scanned < avail ? ctx->nl_scanned : 0;
+        size_t lim = avail < TF__SEGMENT_MAX ? avail : TF__SEGMENT_MAX;
+        const unsigned char *nl = from < lim ? memchr(s + from, '\n', lim - from) : NULL;
         if (nl)
             n = (size_t)(nl - s) + 1;
         else if (avail >= TF__SEGMENT_MAX)
             n = long_line_cut(s, TF__SEGMENT_MAX);
         else if (final)
             n = avail;
-        else
+        else {
+            ctx->nl_scanned = lim;
             break;
+        }
+        ctx->nl_scanned = 0;
         rc = run_segment(ctx, (const char *)s, n, final && start + n == t->len);
         start += n;
     }
@@ -251,7 +258,8 @@ static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir)
             if (rc)
                 return rc;
         }
-        int rc = decode_pending(ctx, final);
+        int rc = took || final || !ctx->decoded_once ? decode_pending(ctx, final) : 0;
+        ctx->decoded_once = 1;
         if (rc)
             return rc;
         if (final && ctx->window.len == 0 && ctx->text.len == 0) {
