@@ -86,6 +86,7 @@ void tf__stream_abandon(tf_ctx *ctx)
     ctx->dec_done = 0;
     ctx->decoded_once = 0;
     ctx->nl_scanned = 0;
+    ctx->outq_head = 0;
     tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->zh_carry, &ctx->recent};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         tf__buf_clear(bufs[i]);

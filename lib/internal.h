@@ -46,7 +46,8 @@ struct tf_ctx {
     tf__buf window;   /* input held back until detection has seen enough */
     tf__decoder *dec; /* NULL until the encoding is decided */
     tf__buf text;     /* decoded UTF-8 not yet cut into a segment */
-    tf__buf outq;     /* finished output not yet handed to the caller */
+    tf__buf outq;     /* finished output not yet handed to the caller, from outq_head on */
+    size_t outq_head;
     tf__buf seg_a, seg_b; /* scratch for stage-to-stage passes */
     tf__buf zh_carry;    /* text the conversion stage holds for phrase context */
     tf__buf recent;      /* resync.c: the last few KiB of CJK text, whose repeated pairs of

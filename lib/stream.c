@@ -20,6 +20,8 @@
 /* Output held for a caller who gives no room; past it, no more input is consumed. */
 #define OUTQ_HIGH (1024u * 1024u)
 
+static size_t outq_held(const tf_ctx *ctx) { return ctx->outq.len - ctx->outq_head; }
+
 typedef int (*stage_fn)(tf_ctx *, const char *, size_t, tf__buf *, tf__pos *);
 
 typedef struct {
@@ -222,11 +224,21 @@ static int decode_pending(tf_ctx *ctx, int final)
 static void drain(tf_ctx *ctx, tf_out_buffer *out)
 {
     size_t room = out->size - out->pos;
-    size_t n = ctx->outq.len < room ? ctx->outq.len : room;
+    size_t held = outq_held(ctx);
+    size_t n = held < room ? held : room;
     if (n) {
-        memcpy((char *)out->dst + out->pos, ctx->outq.data, n);
+        memcpy((char *)out->dst + out->pos, ctx->outq.data + ctx->outq_head, n);
         out->pos += n;
-        tf__buf_consume(&ctx->outq, n);
+        ctx->outq_head += n;
+    }
+    /* The queue is read from a moving head, and compacted only when that pays, so a caller
+     * with a small output buffer costs linear time. */
+    if (ctx->outq_head == ctx->outq.len) {
+        tf__buf_clear(&ctx->outq);
+        ctx->outq_head = 0;
+    } else if (ctx->outq_head > 64 * 1024 && ctx->outq_head * 2 > ctx->outq.len) {
+        tf__buf_consume(&ctx->outq, ctx->outq_head);
+        ctx->outq_head = 0;
     }
 }
 
@@ -245,7 +257,7 @@ static size_t take_input(tf_ctx *ctx, tf_in_buffer *in)
 
 static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir)
 {
-    while (ctx->outq.len < OUTQ_HIGH) {
+    while (outq_held(ctx) < OUTQ_HIGH) {
         size_t took = take_input(ctx, in);
         if (took == (size_t)-1)
             return TF_E_NOMEM;
@@ -272,7 +284,7 @@ static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir)
         if (all_in && !took)
             break;
     }
-    if (dir == TF_FLUSH && in->pos == in->size && ctx->outq.len < OUTQ_HIGH)
+    if (dir == TF_FLUSH && in->pos == in->size && outq_held(ctx) < OUTQ_HIGH)
         return cut_segments(ctx, 1); /* emit the partial line the caller asked for */
     return 0;
 }
@@ -301,8 +313,8 @@ int tf_fix_stream(tf_ctx *ctx, tf_out_buffer *out, tf_in_buffer *in, tf_directiv
         return rc;
     }
     if (pending)
-        *pending = ctx->outq.len + (ctx->dec_done ? 0 : ctx->text.len + ctx->window.len + 1);
-    if (ctx->dec_done && ctx->outq.len == 0) {
+        *pending = outq_held(ctx) + (ctx->dec_done ? 0 : ctx->text.len + ctx->window.len + 1);
+    if (ctx->dec_done && outq_held(ctx) == 0) {
         ctx->in_stream = 0; /* finished: the next call starts a new stream */
         if (pending)
             *pending = 0;
