@@ -68,6 +68,7 @@ void tf_ctx_free(tf_ctx *ctx)
     tf__decoder_free(ctx->dec);
     tf__repair_free(ctx->repair);
     tf__resync_free(ctx->resync);
+    tf__iconv_cache_free(ctx->iconv_cache);
     tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->seg_a, &ctx->seg_b,
                        &ctx->zh_carry, &ctx->recent, &ctx->strings, &ctx->detail};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)

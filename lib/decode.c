@@ -166,7 +166,33 @@ int tf__decode(tf_ctx *ctx, tf__decoder *dec, const unsigned char *in, size_t le
     return rc;
 }
 
-long tf__decode_all(const char *encoding, const unsigned char *src, size_t len, tf__buf *out)
+/* A handle for decoding name, from the cache when there is one (names are compared by
+ * pointer: they come from the static label table; others are not cached). */
+static iconv_t cached_open(tf__iconv_cache *cache, const char *name)
+{
+    if (!cache)
+        return iconv_open("UTF-8", name);
+    int free_slot = -1;
+    for (int i = 0; i < TF__ICONV_CACHE_SIZE; i++) {
+        if (cache->name[i] == name)
+            return (iconv_t)cache->cd[i];
+        if (!cache->name[i] && free_slot < 0)
+            free_slot = i;
+    }
+    iconv_t cd = iconv_open("UTF-8", name);
+    if (cd == (iconv_t)-1)
+        return cd;
+    if (free_slot < 0) { /* full (it never is with our candidate list): replace the first */
+        iconv_close((iconv_t)cache->cd[0]);
+        free_slot = 0;
+    }
+    cache->name[free_slot] = name;
+    cache->cd[free_slot] = (void *)cd;
+    return cd;
+}
+
+long tf__decode_all(const char *encoding, const unsigned char *src, size_t len, tf__buf *out,
+                    tf__iconv_cache *cache)
 {
     if (!strcmp(encoding, "UTF-8")) {
         long bad = 0;
@@ -185,9 +211,10 @@ long tf__decode_all(const char *encoding, const unsigned char *src, size_t len, 
         }
         return bad;
     }
-    iconv_t cd = iconv_open("UTF-8", encoding);
+    iconv_t cd = cached_open(cache, encoding);
     if (cd == (iconv_t)-1)
         return -1;
+    iconv(cd, NULL, NULL, NULL, NULL);
     long bad = 0;
     char *ip = (char *)src;
     size_t left = len;
@@ -214,6 +241,17 @@ long tf__decode_all(const char *encoding, const unsigned char *src, size_t len, 
         }
         iconv(cd, NULL, NULL, NULL, NULL);
     }
-    iconv_close(cd);
+    if (!cache)
+        iconv_close(cd);
     return bad;
+}
+
+void tf__iconv_cache_free(tf__iconv_cache *cache)
+{
+    if (!cache)
+        return;
+    for (int i = 0; i < TF__ICONV_CACHE_SIZE; i++)
+        if (cache->name[i])
+            iconv_close((iconv_t)cache->cd[i]);
+    free(cache);
 }

@@ -20,7 +20,18 @@ typedef struct {
 
 /* Decides the encoding of a stream from its first bytes win[0..len). final says the window
  * is the whole input (so a truncated UTF-8 sequence at its end is an error, not a cut). */
-void tf__detect(const unsigned char *win, size_t len, int final, tf__detection *det);
+/* Open iconv handles by encoding name, kept with a context: loading a converter costs more
+ * than decoding a detection window with it. */
+#define TF__ICONV_CACHE_SIZE 24
+typedef struct tf__iconv_cache {
+    const char *name[TF__ICONV_CACHE_SIZE]; /* static names from the label table */
+    void *cd[TF__ICONV_CACHE_SIZE];         /* iconv_t */
+} tf__iconv_cache;
+void tf__iconv_cache_free(tf__iconv_cache *cache);
+
+/* cache may be NULL (handles are then opened and closed per call). */
+void tf__detect(const unsigned char *win, size_t len, int final, tf__detection *det,
+                tf__iconv_cache *cache);
 
 /* A streaming decoder from one encoding to UTF-8. */
 tf__decoder *tf__decoder_new(const char *encoding);
@@ -36,6 +47,7 @@ int tf__decode(tf_ctx *ctx, tf__decoder *dec, const unsigned char *in, size_t le
 /* Decodes src[0..len) with encoding in one piece into out (U+FFFD for bad bytes) and returns
  * the number of undecodable sequences, or -1 if the encoding cannot be opened. For detection
  * and repair, which compare candidate decodings. */
-long tf__decode_all(const char *encoding, const unsigned char *src, size_t len, tf__buf *out);
+long tf__decode_all(const char *encoding, const unsigned char *src, size_t len, tf__buf *out,
+                    tf__iconv_cache *cache);
 
 #endif

@@ -128,7 +128,7 @@ static const char *utf16_by_zeros(const unsigned char *s, size_t len)
 
 /* UTF-16 without a BOM and with little ASCII (CJK text) has few zero bytes, and its bytes
  * look like binary. It decodes without error only as UTF-16, and then reads as text. */
-static const char *utf16_by_model(const unsigned char *s, size_t len)
+static const char *utf16_by_model(const unsigned char *s, size_t len, tf__iconv_cache *cache)
 {
     if (len < 8)
         return NULL;
@@ -145,7 +145,7 @@ static const char *utf16_by_model(const unsigned char *s, size_t len)
     tf__buf_init(&tmp, 0);
     for (int k = 0; k < 2; k++) {
         tf__buf_clear(&tmp);
-        if (tf__decode_all(encs[k], s, n, &tmp) != 0)
+        if (tf__decode_all(encs[k], s, n, &tmp, cache) != 0)
             continue;
         size_t nc = 0;
         double sc = tf__model_score(tmp.data, tmp.len, &nc);
@@ -234,13 +234,13 @@ static double prior(const char *enc)
 }
 
 static double candidate_score(const char *enc, const unsigned char *s, size_t len, int cut,
-                              tf__buf *tmp)
+                              tf__buf *tmp, tf__iconv_cache *cache)
 {
     tf__buf_clear(tmp);
     size_t n = len;
     if (!strncmp(enc, "UTF-16", 6))
         n &= ~(size_t)1;
-    long bad = tf__decode_all(enc, s, n, tmp);
+    long bad = tf__decode_all(enc, s, n, tmp, cache);
     if (bad < 0)
         return -INFINITY;
     if (cut && bad > 0)
@@ -281,7 +281,7 @@ static const char *uchardet_guess(const unsigned char *s, size_t len)
 }
 
 static void choose_by_model(const unsigned char *s, size_t len, const char *declared,
-                            tf__detection *det)
+                            tf__detection *det, tf__iconv_cache *cache)
 {
     int cut;
     size_t n = score_len(s, len, &cut);
@@ -294,7 +294,7 @@ static void choose_by_model(const unsigned char *s, size_t len, const char *decl
         const char *enc = i < nc ? CANDIDATES[i] : i == nc ? declared : guess;
         if (!enc || (i > nc && enc == declared))
             continue;
-        double sc = candidate_score(enc, s, n, cut, &tmp);
+        double sc = candidate_score(enc, s, n, cut, &tmp, cache);
         if (i == nc)
             sc += 5.0; /* a declaration is evidence, though pages do lie */
         else if (i > nc)
@@ -324,7 +324,8 @@ static int ascii_only(const unsigned char *s, size_t len)
     return 1;
 }
 
-void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *det)
+void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *det,
+                tf__iconv_cache *cache)
 {
     memset(det, 0, sizeof *det);
     det->encoding = "UTF-8";
@@ -339,7 +340,7 @@ void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *de
         det->confidence = 0.9;
         return;
     }
-    const char *u16p = utf16_by_model(s, len);
+    const char *u16p = utf16_by_model(s, len, cache);
     if (u16p) {
         det->encoding = u16p;
         det->source = "detected";
@@ -364,7 +365,7 @@ void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *de
         tf__buf_init(&tmp, 0);
         int cut;
         size_t n = score_len(s, len, &cut);
-        long bad = tf__decode_all(declared, s, n, &tmp);
+        long bad = tf__decode_all(declared, s, n, &tmp, cache);
         tf__buf_free(&tmp);
         if (bad == 0 || (cut && bad == 1)) {
             det->encoding = declared;
@@ -373,5 +374,5 @@ void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *de
             return;
         }
     }
-    choose_by_model(s, len, declared, det);
+    choose_by_model(s, len, declared, det, cache);
 }

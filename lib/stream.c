@@ -13,6 +13,7 @@
 #include "zh.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Input is taken in slices of this size, so decoded text waiting to be cut stays small. */
@@ -139,7 +140,7 @@ static int cut_segments(tf_ctx *ctx, int final)
     return rc;
 }
 
-static void detect(const tf_ctx *ctx, const unsigned char *w, size_t len, int final,
+static void detect(tf_ctx *ctx, const unsigned char *w, size_t len, int final,
                    tf__detection *det)
 {
     if (ctx->forced_encoding[0]) {
@@ -148,7 +149,9 @@ static void detect(const tf_ctx *ctx, const unsigned char *w, size_t len, int fi
         det->source = "forced";
         det->confidence = 1.0;
     } else {
-        tf__detect(w ? w : (const unsigned char *)"", len, final, det);
+        if (!ctx->iconv_cache)
+            ctx->iconv_cache = calloc(1, sizeof *ctx->iconv_cache); /* NULL works, slower */
+        tf__detect(w ? w : (const unsigned char *)"", len, final, det, ctx->iconv_cache);
     }
 }
 
