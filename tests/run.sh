@@ -10,7 +10,7 @@
 #   tests/py/test_*.py        property and corpus tests driven from Python
 B=${1:-build}
 VG=""
-[ "$2" = "--valgrind" ] && VG="valgrind -q --error-exitcode=99 --leak-check=full"
+[ "$2" = "--valgrind" ] && VG="valgrind -q --error-exitcode=99 --leak-check=full --suppressions=tests/valgrind.supp"
 export TEXTFIX="$(pwd)/$B/textfix" TF_BUILD="$(pwd)/$B"
 total_p=0
 total_f=0
