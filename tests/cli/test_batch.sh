@@ -3,13 +3,7 @@
 # rewrites (SIGKILL mid-write leaves the original intact), read-only files, files vanishing
 # during the run, symbolic links, mojibake file names and their collisions, --jobs giving the
 # same output as --jobs 1, 10,000 small files, reports and summaries, re-runs.
-T=${TEXTFIX:-build/textfix}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/common.sh"
 check() { # check DESCRIPTION CONDITION...
     what=$1; shift
     if "$@"; then ok; else bad "$what"; fi

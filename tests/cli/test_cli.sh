@@ -2,13 +2,7 @@
 # tests/cli/test_cli.sh - the textfix program as users run it: exit statuses, errors that
 # name the file and the offset, several files, reports, pipes, full disks, binary files,
 # huge lines and streams in bounded memory. Set TF_QUICK=1 to skip the multi-GB cases.
-T=${TEXTFIX:-build/textfix}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/common.sh"
 expect_rc() { # expect_rc WANT DESCRIPTION CMD...
     want=$1; what=$2; shift 2
     "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?

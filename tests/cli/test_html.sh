@@ -3,13 +3,7 @@
 # values are repaired, markup is kept byte for byte (but for the charset declaration, which
 # must say utf-8 now), <rt>/<rp> ruby annotations are dropped, entities kept unless
 # --unescape.
-T=${TEXTFIX:-build/textfix}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/common.sh"
 check() { what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
 run() { # run WANT_RC DESCRIPTION CMD...
     want=$1; what=$2; shift 2

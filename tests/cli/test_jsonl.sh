@@ -3,13 +3,7 @@
 # of a record kept; records that are not JSON or lack the field pass through and are counted
 # (errors with --strict); order kept; output flushed per record from a pipe; a 1 GB file in
 # bounded memory (skipped with TF_QUICK=1).
-T=${TEXTFIX:-build/textfix}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/common.sh"
 check() { what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
 run() { # run WANT_RC DESCRIPTION CMD...
     want=$1; what=$2; shift 2

@@ -2,13 +2,7 @@
 # tests/cli/test_parallel.sh - textfix as a stdin -> stdout record filter under a distributed
 # engine: GNU parallel --pipe -k with 4 workers gives exactly the single-process output, and
 # so does any split of the input at line ends (what Hadoop Streaming and Spark's pipe() do).
-T=${TEXTFIX:-build/textfix}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/common.sh"
 check() { what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
 
 if ! command -v parallel >/dev/null; then
