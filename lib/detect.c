@@ -229,8 +229,41 @@ static double prior(const char *enc)
     if (!strcmp(enc, "BIG5-HKSCS")) return 1.5;
     if (!strcmp(enc, "WINDOWS-1252")) return 2.5;
     if (!strcmp(enc, "CP932")) return 1.0;
-    if (!strncmp(enc, "UTF-16", 6)) return -12.0;
+    if (!strncmp(enc, "UTF-16", 6)) return -8.0;
+    if (!strncmp(enc, "WINDOWS-125", 11) || !strncmp(enc, "ISO-8859", 8)) return -1.0;
     return 0.0;
+}
+
+static int is_multibyte_cjk(const char *enc)
+{
+    return !strcmp(enc, "GB18030") || !strcmp(enc, "BIG5-HKSCS") || !strcmp(enc, "CP932") ||
+           !strcmp(enc, "EUC-JP") || !strcmp(enc, "CP949");
+}
+
+/* What the general model does not know about a decoding as a whole, in nats: characters that
+ * a wrong codec produces but the right one almost never does. Kana in a Chinese or Korean
+ * decoding (EUC-JP and GBK share the kana rows; the kanji tell them apart only weakly), Latin
+ * letters and radicals from a CJK codec's symbol rows (`│` in GBK is `ĳ` in CP949), and C0
+ * controls, which no text encoding but UTF-16's zero-less cousins explains. */
+static double oddity(const char *enc, const char *s, size_t len)
+{
+    double cost = 0;
+    int japanese = !strcmp(enc, "CP932") || !strcmp(enc, "EUC-JP");
+    int cjk = is_multibyte_cjk(enc);
+    for (size_t i = 0; i < len;) {
+        uint32_t c;
+        i += tf__utf8_next((const unsigned char *)s + i, len - i, &c);
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1B)
+            cost += 8;
+        else if (c < 0x80)
+            continue;
+        else if (cjk && !japanese && c >= 0x3041 && c <= 0x30FF)
+            cost += 3;
+        else if (cjk && ((c >= 0x100 && c < 0x370) || (c >= 0x2E80 && c < 0x2FE0) ||
+                         (c >= 0x3380 && c < 0x3400)))
+            cost += 8; /* Latin/IPA, combining marks, radicals, squared units */
+    }
+    return cost;
 }
 
 static double candidate_score(const char *enc, const unsigned char *s, size_t len, int cut,
@@ -246,7 +279,7 @@ static double candidate_score(const char *enc, const unsigned char *s, size_t le
     if (cut && bad > 0)
         bad--; /* the window may end inside a character */
     double sc = tf__model_score(tmp->data, tmp->len, NULL);
-    return sc - BAD_SEQ_COST * (double)bad + prior(enc);
+    return sc - BAD_SEQ_COST * (double)bad + prior(enc) - oddity(enc, tmp->data, tmp->len);
 }
 
 /* The end of the scored part of the window: just after an ASCII byte near SCORE_WINDOW, so
