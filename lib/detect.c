@@ -130,14 +130,14 @@ static const char *utf16_by_zeros(const unsigned char *s, size_t len)
  * look like binary. It decodes without error only as UTF-16, and then reads as text. */
 static const char *utf16_by_model(const unsigned char *s, size_t len, tf__iconv_cache *cache)
 {
-    if (len < 8)
+    if (len < 4 || (len & 1 && len < 4096))
         return NULL;
     size_t n = (len < 4096 ? len : 4096) & ~(size_t)1;
-    size_t zeros = 0;
+    size_t odd = 0; /* zero bytes and controls: UTF-16 of CJK text has them, text rarely */
     for (size_t i = 0; i < n; i++)
-        zeros += s[i] == 0;
-    if (zeros == 0)
-        return NULL; /* without a single zero byte this is some other encoding */
+        odd += s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f';
+    if (odd == 0)
+        return NULL;
     static const char *const encs[] = {"UTF-16LE", "UTF-16BE"};
     const char *best = NULL;
     double best_pc = -7.5; /* nats a character: readable text, not noise */
