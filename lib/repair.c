@@ -239,7 +239,8 @@ int tf__repair_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, t
     int cjk = tf__cjk_suspect(st, src, len);
     if (cjk < 0)
         return TF_E_NOMEM;
-    if (!latin && !cjk)
+    int dbcs = tf__dbcs_suspect(src, len);
+    if (!latin && !cjk && !dbcs)
         return 1;
     tf__edits ed = {0};
     tf__buf_init(&ed.text, 0);
@@ -247,6 +248,8 @@ int tf__repair_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, t
     if (latin && tf__repair_latin(st, src, len, &ed))
         rc = TF_E_NOMEM;
     if (rc == 0 && cjk && tf__repair_cjk(st, src, len, &ed))
+        rc = TF_E_NOMEM;
+    if (rc == 0 && dbcs && tf__repair_dbcs(st, src, len, &ed))
         rc = TF_E_NOMEM;
     if (rc == 0 && ed.n == 0)
         rc = 1;

@@ -6,7 +6,8 @@
  *   repair_sbcs.c   the single-byte codecs' byte tables (sloppy variants, like ftfy's)
  *   repair_latin.c  UTF-8 read as a single-byte codec (windows-125x, Latin-1, MacRoman, cp437)
  *   repair_cjk.c    CJK mix-ups: UTF-8 read as GBK/Big5/Shift_JIS/EUC-*, those read as
- *                   Latin-1, and GBK/Big5/Shift_JIS read as one another
+ *                   Latin-1
+ *   repair_dbcs.c   GBK read as Big5, Big5 read as GBK, Shift_JIS read as GBK
  * The declarations below the stage interface are shared by those files only. */
 #ifndef TF_REPAIR_H
 #define TF_REPAIR_H
@@ -130,5 +131,12 @@ int tf__latin_suspect(const tf__repair_state *st, const char *s, size_t len);
 
 /* The CJK pass's cheap test; -1 when out of memory (its tables are built on first use). */
 int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len);
+
+/* The double-byte-as-double-byte pass (repair_dbcs.c), for the spans no edit covers yet. */
+int tf__repair_dbcs(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
+
+/* Its cheap test: whether s has enough rare CJK characters to be GBK/Big5/Shift_JIS read as
+ * another double-byte codec. One model look-up per non-ASCII character, no iconv. */
+int tf__dbcs_suspect(const char *s, size_t len);
 
 #endif

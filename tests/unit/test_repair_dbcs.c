@@ -1,0 +1,160 @@
+/* test_repair_dbcs.c - one double-byte codec's text read as another (lib/repair_dbcs.c):
+ * GBK read as Big5, Big5 read as GBK (with the private-use characters older GB18030 decoders
+ * give), Shift_JIS read as GBK; box-drawing tables; clean text of every kind left alone and
+ * not even looked at; reports; the lossless rule. */
+#include "check.h"
+#include "internal.h"
+#include "repair.h"
+#include "textfix.h"
+
+#include <stdlib.h>
+
+static char *fix_with(tf_ctx *ctx, const char *src)
+{
+    char *out = NULL;
+    size_t n = 0;
+    tf_ctx_set_option(ctx, TF_OPT_STAGES, TF_STAGE_DECODE | TF_STAGE_REPAIR);
+    tf_ctx_set_option(ctx, TF_OPT_REPORT, 1);
+    int rc = tf_fix(ctx, src, strlen(src), &out, &n);
+    CHECK_EQ(rc, 0);
+    return out;
+}
+
+static void expect_rule(const char *src, const char *want, const char *rule)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, src);
+    CHECK_STR_EQ(out, want);
+    CHECK(tf_report_count(ctx) >= 1);
+    if (tf_report_count(ctx) >= 1)
+        CHECK_STR_EQ(tf_report_item_at(ctx, 0)->rule, rule);
+    CHECK(tf_report_get_totals(ctx)->repairs >= 1);
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+static void expect_clean(const char *src)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, src);
+    CHECK_STR_EQ(out, src);
+    CHECK_EQ(tf_report_count(ctx), 0);
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+static void gbk_read_as_big5(void)
+{
+    expect_rule("饒繫躺珆尨等啋靡備迵祫屾珨跺耀宒⑤饜腔￤昢﹝",
+                "那么仅显示单元名称与至少一个模式匹配的任务。", "gbk read as big5");
+    /* Parts between ASCII are one run: the ASCII stays as it was. */
+    expect_rule("⺼彆 input_file 統杅岆 \"-\"ㄛ", "如果 input_file 参数是 \"-\"，",
+                "gbk read as big5");
+}
+
+static void big5_read_as_gbk(void)
+{
+    /* U+E6D6 and U+E4C7: Big5's `如` and `，` land in GBK's user-defined area. */
+    expect_rule("\uE6D6狦 input_file ま计琌¨-〃\uE4C7", "如果 input_file 引數是“-”，",
+                "big5 read as gbk");
+    /* U+E794 is how decoders before GB18030-2022 read A6EC (Big5's `位`); glibc reads a
+     * vertical form there, so the pass maps it back to its bytes itself. */
+    expect_rule("ㄏノ 512 \uE794じ舱郎\uE1AE遏", "使用 512 位元組檔案塊", "big5 read as gbk");
+}
+
+static void shift_jis_read_as_gbk(void)
+{
+    expect_rule("(偙傟偼僙僋僔儑儞 2 偺儅僯儏傾儖儁乕僕偱巊傢傟偰偄傑偡)",
+                "(これはセクション 2 のマニュアルページで使われています)", "shift_jis read as gbk");
+    expect_rule("偳偙偐奜晹偺儅僔儞偐傜", "どこか外部のマシンから", "shift_jis read as gbk");
+}
+
+static void box_drawing(void)
+{
+    /* A GBK table border read as Big5 is repeated Han the model likes; scored as the ASCII
+     * such tables are also drawn with, the border wins. */
+    expect_rule("庚岸岸岸岸岸岸岸岸岸岸庖", "┌──────────┐", "gbk read as big5");
+    /* And a clean border is never read as Big5 text read as GBK (`念岸岸`). */
+    expect_clean("├──────────────┼────┼─────────────┼────┤");
+    expect_clean("┌───────────────────────────────────────┐");
+    expect_clean("│ 名称 │ 说明 │");
+}
+
+static void clean_text(void)
+{
+    expect_clean("那么仅显示单元名称与至少一个模式匹配的任务。");
+    expect_clean("如果 input_file 引數是“-”，則讀取標準輸入。");
+    expect_clean("これはセクション 2 のマニュアルページで使われています。");
+    expect_clean("이 명령은 파일을 삭제합니다.");
+    expect_clean("兕觥其觩，旨酒思柔。");
+    expect_clean("蒹葭苍苍，白露为霜。所谓伊人，在水一方。");
+    expect_clean("饕餮之徒，魑魅魍魉，耄耋之年。");
+    expect_clean("使用 gcc -O2 -Wall 编译 libfoo.so 时，请设置 LD_LIBRARY_PATH。");
+    expect_clean("Ελληνικά, русский, français — ①②③ ¶ §");
+}
+
+static void suspect(void)
+{
+    CHECK(!tf__dbcs_suspect("那么仅显示单元名称与至少一个模式匹配的任务。",
+                            strlen("那么仅显示单元名称与至少一个模式匹配的任务。")));
+    CHECK(!tf__dbcs_suspect("├────┼────┤", strlen("├────┼────┤")));
+    CHECK(!tf__dbcs_suspect("ASCII only", 10));
+    const char *m = "偳偙偐奜晹偺儅僔儞偐傜";
+    CHECK(tf__dbcs_suspect(m, strlen(m)));
+    m = "饒繫躺珆尨等啋靡備迵祫屾珨跺耀宒⑤饜腔￤昢﹝";
+    CHECK(tf__dbcs_suspect(m, strlen(m)));
+}
+
+/* One damaged line in a document: only it changes, and the report points at it. */
+static void mixed_document(void)
+{
+    const char *clean = "第一行是正常的中文。\n";
+    const char *src = "第一行是正常的中文。\n偳偙偐奜晹偺儅僔儞偐傜\n最后一行。\n";
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, src);
+    CHECK_STR_EQ(out, "第一行是正常的中文。\nどこか外部のマシンから\n最后一行。\n");
+    CHECK_EQ(tf_report_count(ctx), 1);
+    if (tf_report_count(ctx) == 1) {
+        const tf_report_item *it = tf_report_item_at(ctx, 0);
+        CHECK_STR_EQ(it->rule, "shift_jis read as gbk");
+        CHECK_EQ(it->in_offset, strlen(clean));
+        CHECK_EQ(it->in_length, strlen("偳偙偐奜晹偺儅僔儞偐傜"));
+        CHECK(it->confidence > 0.5 && it->confidence < 1.0);
+    }
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+/* Only what comes back byte for byte is changed: U+FFFD has no GBK bytes, so it ends the run
+ * and stays; a run of nothing but U+FFFD is not touched. */
+static void lossless_only(void)
+{
+    expect_rule("偳偙偐奜晹\xEF\xBF\xBD", "どこか外部\xEF\xBF\xBD", "shift_jis read as gbk");
+    expect_clean("\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+/* The stage entry on a clean segment appends nothing. */
+static void stage_clean_passthrough(void)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    tf__buf out;
+    tf__buf_init(&out, 0);
+    tf__pos pos = {0, 0};
+    const char *zh = "蒹葭苍苍，白露为霜。";
+    CHECK_EQ(tf__repair_segment(ctx, zh, strlen(zh), &out, &pos), 1);
+    CHECK_EQ(out.len, 0);
+    tf__buf_free(&out);
+    tf_ctx_free(ctx);
+}
+
+CHECK_MAIN("test_repair_dbcs",
+    CASE(gbk_read_as_big5),
+    CASE(big5_read_as_gbk),
+    CASE(shift_jis_read_as_gbk),
+    CASE(box_drawing),
+    CASE(clean_text),
+    CASE(suspect),
+    CASE(mixed_document),
+    CASE(lossless_only),
+    CASE(stage_clean_passthrough),
+)
