@@ -122,66 +122,43 @@ void tf__cjk_state_free(tf__repair_state *st)
 
 /* ---- following the UTF-8 pattern ----------------------------------------------------- */
 
-/* Per codec: continuation bytes still expected, and UTF-8 characters completed in the
- * current unbroken stretch. */
-typedef struct {
-    unsigned char pending[DB_COUNT];
-    unsigned short done[DB_COUNT];
-} chain;
+/* Per codec, the chain is a small state: continuation bytes still expected (0-2) and whether
+ * one UTF-8 character was completed in the current unbroken stretch; a second one is a hit.
+ * Four bits per codec in one word, stepped through CHAIN_NEXT one character at a time.
+ * The inputs are the table's class pairs (T_NONE..T_CC) and, for Shift_JIS, a halfwidth
+ * katakana (one continuation byte). */
+#define CH_DONE 4u
+#define CH_HIT 0xFFu
+enum { IN_C1 = 4 };
 
-static void chain_reset(chain *ch) { memset(ch, 0, sizeof *ch); }
+/* CHAIN_NEXT[state][input]: state = pending | done * CH_DONE. Feeding a lead byte while a
+ * continuation is expected, or a continuation while none is, breaks the stretch; a lead byte
+ * that breaks it starts a new one. */
+static const unsigned char CHAIN_NEXT[8][5] = {
+    /*            NONE  LC          CL          CC          C1 */
+    /* p0 d0 */ {0, 1, 2, 0, 0},
+    /* p1 d0 */ {0, 1, 2 | CH_DONE, 0, CH_DONE},
+    /* p2 d0 */ {0, 1, 2, CH_DONE, 1},
+    /* -     */ {0, 1, 2, 0, 0},
+    /* p0 d1 */ {0, 1 | CH_DONE, 2, 0, 0},
+    /* p1 d1 */ {0, 1, CH_HIT, 0, CH_HIT},
+    /* p2 d1 */ {0, 1, 2, CH_HIT, 1 | CH_DONE},
+    /* -     */ {0, 1, 2, 0, 0},
+};
 
-/* Feeds one byte class ('L' or 'C') to codec c's chain; returns 0 when the pattern breaks. */
-static int chain_byte(chain *ch, int c, unsigned cls)
+/* Feeds one character of table value v to every codec's chain; returns 1 when some codec's
+ * chain shows two whole UTF-8 characters. */
+static inline int chain_step(uint32_t *chain, uint16_t v)
 {
-    if (cls == 'L') {
-        if (ch->pending[c])
-            return 0;
-        ch->pending[c] = 2;
-        return 1;
-    }
-    if (!ch->pending[c])
-        return 0;
-    if (--ch->pending[c] == 0)
-        ch->done[c]++;
-    return 1;
-}
-
-/* Feeds one character of table value v; restarts a codec's chain where it breaks. */
-static void chain_char(chain *ch, uint16_t v)
-{
+    uint32_t s = *chain, n = 0;
     for (int c = 0; c < DB_COUNT; c++) {
-        unsigned t = (v >> (2 * c)) & 3u;
-        if (c == DB_SJIS && (v & T_SJIS_C1)) {
-            if (!chain_byte(ch, c, 'C'))
-                ch->pending[c] = 0, ch->done[c] = 0;
-            continue;
-        }
-        if (t == T_NONE) {
-            ch->pending[c] = 0, ch->done[c] = 0;
-            continue;
-        }
-        unsigned b1 = t == T_LC ? 'L' : 'C', b2 = t == T_CL ? 'L' : 'C';
-        if (!chain_byte(ch, c, b1)) {
-            ch->pending[c] = 0, ch->done[c] = 0;
-            if (b1 == 'L')
-                chain_byte(ch, c, b1);
-        }
-        if (!chain_byte(ch, c, b2)) {
-            ch->pending[c] = 0, ch->done[c] = 0;
-            if (b2 == 'L')
-                chain_byte(ch, c, b2);
-        }
-    }
-}
-
-/* Whether some codec's chain shows mojibake: two whole UTF-8 characters, or one begun and
- * cut off by a lost byte (U+FFFD next). */
-static int chain_hit(const chain *ch, int lost_next)
-{
-    for (int c = 0; c < DB_COUNT; c++)
-        if (ch->done[c] >= 2 || (lost_next && (ch->done[c] || ch->pending[c])))
+        unsigned in = (c == DB_SJIS && (v & T_SJIS_C1)) ? IN_C1 : (v >> (2 * c)) & 3u;
+        unsigned t = CHAIN_NEXT[(s >> (4 * c)) & 7u][in];
+        if (t == CH_HIT)
             return 1;
+        n |= (uint32_t)t << (4 * c);
+    }
+    *chain = n;
     return 0;
 }
 
@@ -195,18 +172,33 @@ static int latin_high(uint32_t cp)
 
 #define LATIN_RUN_MIN 4 /* two double-byte characters */
 
+/* The 3-byte sequence at u (a lead E0..EF) when its continuation bytes are well formed. */
+static inline int cont2(const unsigned char *u)
+{
+    return (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80;
+}
+
 int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     uint16_t *tab = NULL;
-    chain ch;
-    chain_reset(&ch);
+    uint32_t ch = 0; /* every codec's chain, see chain_step() */
     int latin_run = 0;
-    int chained = 0; /* whether ch holds anything: most clean characters reset nothing */
     for (size_t i = 0; i < len;) {
-        if (u[i] >= 0xE4 && u[i] <= 0xE9 && i + 2 < len) {
-            /* Fast path for unified ideographs, the bulk of clean Chinese text. */
-            uint32_t c3 = ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
+        unsigned b = u[i];
+        if (b < 0x80) {
+            /* ASCII breaks every chain; letters and punctuation may be double-byte trail
+             * bytes inside a run of Latin-1. */
+            ch = 0;
+            if (!(b >= 0x40 && b <= 0x7E))
+                latin_run = 0;
+            i++;
+            continue;
+        }
+        if (b >= 0xE3 && b <= 0xE9 && i + 2 < len && (b != 0xE3 || cont2(u + i))) {
+            /* Fast path for U+3000..9FFF (ideographs, kana, CJK punctuation), the bulk of
+             * clean CJK text: one table look-up, no decoding of anything else. */
+            uint32_t c3 = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
                           (u[i + 2] & 0x3F);
             i += 3;
             latin_run = 0;
@@ -214,13 +206,22 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
                 return -1;
             uint16_t v = tab[c3 - 0x3000];
             if (!v) {
-                if (chained)
-                    chain_reset(&ch), chained = 0;
+                ch = 0;
                 continue;
             }
-            chain_char(&ch, v);
-            chained = 1;
-            if (chain_hit(&ch, 0))
+            if (chain_step(&ch, v))
+                return 1;
+            continue;
+        }
+        if (b == 0xEF && i + 2 < len && u[i + 1] >= 0xBC && cont2(u + i) &&
+            !(u[i + 1] == 0xBF && u[i + 2] >= 0xB0)) {
+            /* The halfwidth and fullwidth forms, U+FF00..FFEF: fullwidth punctuation. */
+            uint32_t cp = 0xF000u | ((uint32_t)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
+            i += 3;
+            latin_run = 0;
+            if (!tab && !(tab = cjk_table(st)))
+                return -1;
+            if (chain_step(&ch, tab[IDX_FORMS + (cp - 0xFF00)]))
                 return 1;
             continue;
         }
@@ -236,16 +237,14 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
             return 1;
         int idx = n >= 2 ? cjk_index(cp) : -1;
         if (idx < 0) {
-            if (cp == 0xFFFD && chain_hit(&ch, 1))
+            if (cp == 0xFFFD && ch != 0)
                 return 1;
-            chain_reset(&ch);
+            ch = 0;
             continue;
         }
         if (!tab && !(tab = cjk_table(st)))
             return -1;
-        chain_char(&ch, tab[idx]);
-        chained = 1;
-        if (chain_hit(&ch, 0))
+        if (chain_step(&ch, tab[idx]))
             return 1;
     }
     return 0;
