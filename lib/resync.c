@@ -21,6 +21,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_RUN_CHARS 48  /* a misaligned run ends at the next ASCII byte; lines are short */
 #define CONTEXT_CHARS 6   /* characters of context on each side the model sees */
@@ -554,14 +557,55 @@ static int emit(tf_ctx *ctx, search *se, size_t *copied, tf__buf *out, tf__pos *
 }
 
 /* A segment with no anomaly is left alone at the cost of one byte scan: an anomaly is an
- * ASCII byte right after a three-byte (CJK) character, or U+FFFD. */
+ * ASCII byte right after a three-byte (CJK) character, or U+FFFD. With SSE2 the scan takes
+ * sixteen bytes at a time and looks closer only at the bytes that can start one: an 0xEF, or
+ * an ASCII byte three after a lead byte E3..E9. */
+static int is_lost_mark(const unsigned char *u, size_t len, size_t i)
+{
+    return u[i] == 0xEF && i + 2 < len && u[i + 1] == 0xBF && u[i + 2] == 0xBD;
+}
+
+static int is_cjk_lead(unsigned char b) { return b >= 0xE3 && b <= 0xE9; }
+
+#ifdef __SSE2__
+/* Bit j set when x's byte j is a lead byte E3..E9 (the signed compares see them as -29..-23). */
+static inline uint32_t cjk_lead_mask(__m128i x)
+{
+    __m128i ge = _mm_cmpgt_epi8(x, _mm_set1_epi8((char)0xE2));
+    __m128i le = _mm_cmplt_epi8(x, _mm_set1_epi8((char)0xEA));
+    return (uint32_t)_mm_movemask_epi8(_mm_and_si128(ge, le));
+}
+#endif
+
 static size_t first_anomaly(const char *s, size_t len, size_t from)
 {
     const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = from; i < len; i++) {
-        if (u[i] == 0xEF && i + 2 < len && u[i + 1] == 0xBF && u[i + 2] == 0xBD)
+    size_t i = from;
+#ifdef __SSE2__
+    uint32_t carry = 0; /* bit k: the byte at i - 3 + k is a lead E3..E9 */
+    for (int k = 0; k < 3; k++)
+        if (i >= (size_t)(3 - k) && is_cjk_lead(u[i - 3 + (size_t)k]))
+            carry |= 1u << k;
+    const __m128i ef = _mm_set1_epi8((char)0xEF);
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+        uint32_t high = (uint32_t)_mm_movemask_epi8(x);
+        uint32_t lead = cjk_lead_mask(x);
+        uint32_t cand = (((lead << 3) | carry) & ~high & 0xFFFFu) |
+                        (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, ef));
+        carry = lead >> 13;
+        while (cand) {
+            size_t j = i + (size_t)__builtin_ctz(cand);
+            cand &= cand - 1;
+            if (u[j] == 0xEF ? is_lost_mark(u, len, j) : is_anomaly(s, len, j))
+                return j;
+        }
+    }
+#endif
+    for (; i < len; i++) {
+        if (is_lost_mark(u, len, i))
             return i;
-        if (u[i] < 0x80 && i >= 3 && u[i - 3] >= 0xE3 && u[i - 3] <= 0xE9 && is_anomaly(s, len, i))
+        if (u[i] < 0x80 && i >= 3 && is_cjk_lead(u[i - 3]) && is_anomaly(s, len, i))
             return i;
     }
     return len;
@@ -599,8 +643,15 @@ static int has_kana(const char *s, size_t len)
 
 static int has_cjk_bytes(const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] >= 0xE3 && (unsigned char)s[i] <= 0xE9)
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 16 <= len; i += 16)
+        if (cjk_lead_mask(_mm_loadu_si128((const __m128i *)(const void *)(u + i))))
+            return 1;
+#endif
+    for (; i < len; i++)
+        if (is_cjk_lead(u[i]))
             return 1;
     return 0;
 }
