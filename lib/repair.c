@@ -34,6 +34,7 @@ void tf__repair_free(struct tf__repair_state *st)
     for (size_t i = 0; i < st->n_ic; i++)
         iconv_close(st->ic[i].cd);
     tf__cjk_state_free(st);
+    tf__dbcs_state_free(st);
     free(st->rules);
     tf__buf_free(&st->conv);
     free(st);
@@ -237,9 +238,9 @@ int tf__repair_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, t
         return TF_E_NOMEM;
     int latin = tf__latin_suspect(st, src, len);
     int cjk = tf__cjk_suspect(st, src, len);
-    if (cjk < 0)
+    int dbcs = tf__dbcs_suspect(st, src, len);
+    if (cjk < 0 || dbcs < 0)
         return TF_E_NOMEM;
-    int dbcs = tf__dbcs_suspect(src, len);
     if (!latin && !cjk && !dbcs)
         return 1;
     tf__edits ed = {0};

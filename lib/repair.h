@@ -87,6 +87,7 @@ typedef struct tf__repair_state {
     tf__sb_rev rev[TF__SB_COUNT][128];     /* each codec's high half, sorted by code point */
     uint32_t lcls[0x600], lcls2[0x600];    /* latin classes of U+0000..05FF, U+2000..25FF */
     uint8_t *cjk_flags;                    /* repair_cjk.c's classes, built on first use */
+    int8_t *dbcs_cost;                     /* repair_dbcs.c's character costs, likewise */
     char (*rules)[96];                     /* report rules, interned: items point at them */
     size_t n_rules;
 } tf__repair_state;
@@ -136,7 +137,9 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len);
 int tf__repair_dbcs(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
 
 /* Its cheap test: whether s has enough rare CJK characters to be GBK/Big5/Shift_JIS read as
- * another double-byte codec. One model look-up per non-ASCII character, no iconv. */
-int tf__dbcs_suspect(const char *s, size_t len);
+ * another double-byte codec. One table read per three-byte character, no iconv; -1 when out
+ * of memory (the table is built on first use). */
+int tf__dbcs_suspect(tf__repair_state *st, const char *s, size_t len);
+void tf__dbcs_state_free(tf__repair_state *st);
 
 #endif

@@ -93,16 +93,26 @@ static void clean_text(void)
     expect_clean("Ελληνικά, русский, français — ①②③ ¶ §");
 }
 
+static int suspect_of(const char *s)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    int r = tf__dbcs_suspect(tf__repair_state_get(ctx), s, strlen(s));
+    tf_ctx_free(ctx);
+    return r;
+}
+
 static void suspect(void)
 {
-    CHECK(!tf__dbcs_suspect("那么仅显示单元名称与至少一个模式匹配的任务。",
-                            strlen("那么仅显示单元名称与至少一个模式匹配的任务。")));
-    CHECK(!tf__dbcs_suspect("├────┼────┤", strlen("├────┼────┤")));
-    CHECK(!tf__dbcs_suspect("ASCII only", 10));
-    const char *m = "偳偙偐奜晹偺儅僔儞偐傜";
-    CHECK(tf__dbcs_suspect(m, strlen(m)));
-    m = "饒繫躺珆尨等啋靡備迵祫屾珨跺耀宒⑤饜腔￤昢﹝";
-    CHECK(tf__dbcs_suspect(m, strlen(m)));
+    CHECK_EQ(suspect_of("那么仅显示单元名称与至少一个模式匹配的任务。"), 0);
+    CHECK_EQ(suspect_of("├────┼────┤"), 0);
+    CHECK_EQ(suspect_of("ASCII only"), 0);
+    CHECK_EQ(suspect_of("蒹葭苍苍，白露为霜。所谓伊人，在水一方。"), 0);
+    CHECK_EQ(suspect_of("偳偙偐奜晹偺儅僔儞偐傜"), 1);
+    CHECK_EQ(suspect_of("饒繫躺珆尨等啋靡備迵祫屾珨跺耀宒⑤饜腔￤昢﹝"), 1);
+    CHECK_EQ(suspect_of("⺼彆 input_file 統杅岆 \"-\"ㄛ"), 1);
+    /* Truncated and invalid sequences are skipped, not read past the end. */
+    CHECK_EQ(suspect_of("\xE5\x81"), 0);
+    CHECK_EQ(suspect_of("\xE5\x81\xB3\xE5"), 0);
 }
 
 /* One damaged line in a document: only it changes, and the report points at it. */
