@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { DB_GBK, DB_BIG5, DB_SJIS, DB_EUCJP, DB_EUCKR, DB_COUNT };
 
@@ -124,43 +127,39 @@ void tf__cjk_state_free(tf__repair_state *st)
 
 /* Per codec, the chain is a small state: continuation bytes still expected (0-2) and whether
  * one UTF-8 character was completed in the current unbroken stretch; a second one is a hit.
- * Four bits per codec in one word, stepped through CHAIN_NEXT one character at a time.
- * The inputs are the table's class pairs (T_NONE..T_CC) and, for Shift_JIS, a halfwidth
- * katakana (one continuation byte). */
-#define CH_DONE 4u
-#define CH_HIT 0xFFu
-enum { IN_C1 = 4 };
-
-/* CHAIN_NEXT[state][input]: state = pending | done * CH_DONE. Feeding a lead byte while a
+ * The states of all codecs are kept as three bit masks (codec c at bit 2c, where the table
+ * keeps its class pair) and stepped together with bit operations, no branch per codec:
+ *   input  pending 0        pending 1            pending 2
+ *   LC     1, done kept     1, done cleared      1, done cleared
+ *   CL     2, done cleared  2, done + 1          2, done cleared
+ *   CC     0, done cleared  0, done cleared      0, done + 1
+ *   C1     0, done cleared  0, done + 1          1, done kept
+ * (C1: a Shift_JIS halfwidth katakana, one continuation byte.) Feeding a lead byte while a
  * continuation is expected, or a continuation while none is, breaks the stretch; a lead byte
  * that breaks it starts a new one. */
-static const unsigned char CHAIN_NEXT[8][5] = {
-    /*            NONE  LC          CL          CC          C1 */
-    /* p0 d0 */ {0, 1, 2, 0, 0},
-    /* p1 d0 */ {0, 1, 2 | CH_DONE, 0, CH_DONE},
-    /* p2 d0 */ {0, 1, 2, CH_DONE, 1},
-    /* -     */ {0, 1, 2, 0, 0},
-    /* p0 d1 */ {0, 1 | CH_DONE, 2, 0, 0},
-    /* p1 d1 */ {0, 1, CH_HIT, 0, CH_HIT},
-    /* p2 d1 */ {0, 1, 2, CH_HIT, 1 | CH_DONE},
-    /* -     */ {0, 1, 2, 0, 0},
-};
+typedef struct {
+    uint32_t p1, p2, done; /* pending 1, pending 2, one character done */
+} chain;
+
+#define CH_LOW 0x155u /* the low bit of each codec's class pair */
 
 /* Feeds one character of table value v to every codec's chain; returns 1 when some codec's
  * chain shows two whole UTF-8 characters. */
-static inline int chain_step(uint32_t *chain, uint16_t v)
+static inline int chain_step(chain *ch, uint16_t v)
 {
-    uint32_t s = *chain, n = 0;
-    for (int c = 0; c < DB_COUNT; c++) {
-        unsigned in = (c == DB_SJIS && (v & T_SJIS_C1)) ? IN_C1 : (v >> (2 * c)) & 3u;
-        unsigned t = CHAIN_NEXT[(s >> (4 * c)) & 7u][in];
-        if (t == CH_HIT)
-            return 1;
-        n |= (uint32_t)t << (4 * c);
-    }
-    *chain = n;
+    uint32_t c1 = ((uint32_t)(v >> 10) & 1u) << (2 * DB_SJIS); /* T_SJIS_C1 */
+    uint32_t lo = v & CH_LOW & ~c1, hi = (v >> 1) & CH_LOW & ~c1;
+    uint32_t lc = lo & ~hi, cl = hi & ~lo, cc = lo & hi;
+    uint32_t p1 = ch->p1, p2 = ch->p2, d = ch->done;
+    if ((((cl | c1) & p1) | (cc & p2)) & d)
+        return 1;
+    ch->p1 = lc | (c1 & p2);
+    ch->p2 = cl;
+    ch->done = (lc & d & ~(p1 | p2)) | ((cl | c1) & p1 & ~d) | (cc & p2 & ~d) | (c1 & p2 & d);
     return 0;
 }
+
+static inline void chain_clear(chain *ch) { ch->p1 = ch->p2 = ch->done = 0; }
 
 /* Latin-1 letters and symbols (U+00A0..00FF) and windows-1252's extras in a row. */
 static int latin_high(uint32_t cp)
@@ -178,18 +177,45 @@ static inline int cont2(const unsigned char *u)
     return (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80;
 }
 
+/* The end of the run of ASCII bytes at u[i..len). */
+static inline size_t ascii_end(const unsigned char *u, size_t len, size_t i)
+{
+#ifdef __SSE2__
+    if (len >= 16) {
+        while (i < len) { /* the last block overlaps the one before; seen bytes are masked */
+            size_t at = i + 16 <= len ? i : len - 16;
+            uint32_t high = (uint32_t)_mm_movemask_epi8(
+                                _mm_loadu_si128((const __m128i *)(const void *)(u + at))) &
+                            (0xFFFFu << (i - at));
+            if (high)
+                return at + (size_t)__builtin_ctz(high);
+            i = at + 16;
+        }
+        return len;
+    }
+#endif
+    while (i < len && u[i] < 0x80)
+        i++;
+    return i;
+}
+
 int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     uint16_t *tab = NULL;
-    uint32_t ch = 0; /* every codec's chain, see chain_step() */
+    chain ch = {0, 0, 0}; /* every codec's chain */
     int latin_run = 0;
     for (size_t i = 0; i < len;) {
         unsigned b = u[i];
         if (b < 0x80) {
             /* ASCII breaks every chain; letters and punctuation may be double-byte trail
-             * bytes inside a run of Latin-1. */
-            ch = 0;
+             * bytes inside a run of Latin-1. With no such run open, the whole ASCII run is
+             * passed over at once. */
+            chain_clear(&ch);
+            if (latin_run == 0) {
+                i = ascii_end(u, len, i);
+                continue;
+            }
             if (!(b >= 0x40 && b <= 0x7E))
                 latin_run = 0;
             i++;
@@ -204,12 +230,7 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
             latin_run = 0;
             if (!tab && !(tab = cjk_table(st)))
                 return -1;
-            uint16_t v = tab[c3 - 0x3000];
-            if (!v) {
-                ch = 0;
-                continue;
-            }
-            if (chain_step(&ch, v))
+            if (chain_step(&ch, tab[c3 - 0x3000]))
                 return 1;
             continue;
         }
@@ -237,9 +258,9 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
             return 1;
         int idx = n >= 2 ? cjk_index(cp) : -1;
         if (idx < 0) {
-            if (cp == 0xFFFD && ch != 0)
+            if (cp == 0xFFFD && (ch.p1 | ch.p2 | ch.done))
                 return 1;
-            ch = 0;
+            chain_clear(&ch);
             continue;
         }
         if (!tab && !(tab = cjk_table(st)))
