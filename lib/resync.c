@@ -210,7 +210,7 @@ typedef struct {
     size_t best_start, best_end;
     const codec_info *best_ci;
     int lone_lead; /* the realigned bytes end in a lead byte whose trail was lost */
-    int kana;      /* the segment has kana: Japanese text */
+    int kana;      /* the segment has kana: Japanese text (-1: not looked at yet) */
 } search;
 
 /* Model score of left context + middle + right context. */
@@ -490,6 +490,8 @@ static int suspicious(const search *se, size_t a, size_t end)
     return ((c1 >= 'a' && c1 <= 'z') || (c1 >= 'A' && c1 <= 'Z')) && tf__is_han(c2);
 }
 
+static int has_kana(const char *s, size_t len);
+
 /* The run that starts at an anomaly ends at a space, at the end of the segment, or just after
  * a letter that was a trail byte read as ASCII; every such end is tried. */
 static void search_from(search *se, size_t a)
@@ -524,6 +526,8 @@ static void search_from(search *se, size_t a)
         if (st == 0 || !tf__is_han(cp_at(se->s, se->len, prev_char(se->s, st))))
             break;
     }
+    if (se->kana < 0) /* looked at only here: most anomalies end at suspicious() */
+        se->kana = has_kana(se->s, se->len);
     for (int b = 0; b < ns; b++)
         for (int e = 0; e < ne; e++)
             for (size_t c = 0; c < sizeof CODECS / sizeof CODECS[0]; c++) {
@@ -577,29 +581,46 @@ static inline uint32_t cjk_lead_mask(__m128i x)
 }
 #endif
 
+#ifdef __SSE2__
+/* The bytes of u[at..at+16) that can start an anomaly, as bits: 0xEF, or ASCII three bytes
+ * after a lead E3..E9. */
+static inline uint32_t anomaly_cands(const unsigned char *u, size_t at)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + at));
+    uint32_t lead3; /* bit j: the byte at at + j - 3 is a lead */
+    if (at >= 3) {
+        lead3 = cjk_lead_mask(_mm_loadu_si128((const __m128i *)(const void *)(u + at - 3)));
+    } else {
+        lead3 = cjk_lead_mask(x) << 3;
+        for (size_t k = 3 - at; k < 3; k++)
+            if (is_cjk_lead(u[at + k - 3]))
+                lead3 |= 1u << k;
+    }
+    uint32_t high = (uint32_t)_mm_movemask_epi8(x);
+    uint32_t ef = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xEF)));
+    return (lead3 & ~high & 0xFFFFu) | ef;
+}
+#endif
+
 static size_t first_anomaly(const char *s, size_t len, size_t from)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = from;
 #ifdef __SSE2__
-    uint32_t carry = 0; /* bit k: the byte at i - 3 + k is a lead E3..E9 */
-    for (int k = 0; k < 3; k++)
-        if (i >= (size_t)(3 - k) && is_cjk_lead(u[i - 3 + (size_t)k]))
-            carry |= 1u << k;
-    const __m128i ef = _mm_set1_epi8((char)0xEF);
-    for (; i + 16 <= len; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
-        uint32_t high = (uint32_t)_mm_movemask_epi8(x);
-        uint32_t lead = cjk_lead_mask(x);
-        uint32_t cand = (((lead << 3) | carry) & ~high & 0xFFFFu) |
-                        (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, ef));
-        carry = lead >> 13;
-        while (cand) {
-            size_t j = i + (size_t)__builtin_ctz(cand);
-            cand &= cand - 1;
-            if (u[j] == 0xEF ? is_lost_mark(u, len, j) : is_anomaly(s, len, j))
-                return j;
+    if (len >= 16) {
+        while (i < len) {
+            /* The last block overlaps the one before; its bytes already seen are masked. */
+            size_t at = i + 16 <= len ? i : len - 16;
+            uint32_t cand = anomaly_cands(u, at) & (0xFFFFu << (i - at));
+            while (cand) {
+                size_t j = at + (size_t)__builtin_ctz(cand);
+                cand &= cand - 1;
+                if (u[j] == 0xEF ? is_lost_mark(u, len, j) : is_anomaly(s, len, j))
+                    return j;
+            }
+            i = at + 16;
         }
+        return len;
     }
 #endif
     for (; i < len; i++) {
@@ -646,9 +667,13 @@ static int has_cjk_bytes(const char *s, size_t len)
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
 #ifdef __SSE2__
-    for (; i + 16 <= len; i += 16)
-        if (cjk_lead_mask(_mm_loadu_si128((const __m128i *)(const void *)(u + i))))
-            return 1;
+    if (len >= 16) { /* the last block overlaps the one before */
+        for (; i < len; i += 16)
+            if (cjk_lead_mask(_mm_loadu_si128(
+                    (const __m128i *)(const void *)(u + (i + 16 <= len ? i : len - 16)))))
+                return 1;
+        return 0;
+    }
 #endif
     for (; i < len; i++)
         if (is_cjk_lead(u[i]))
@@ -664,7 +689,7 @@ int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, t
             remember(ctx, src, len);
         return 1;
     }
-    search se = {.ctx = ctx, .s = src, .len = len, .kana = has_kana(src, len)};
+    search se = {.ctx = ctx, .s = src, .len = len, .kana = -1};
     tf__buf_init(&se.bytes, 1 << 16);
     tf__buf_init(&se.text, 1 << 16);
     tf__buf_init(&se.trial, 1 << 16);
