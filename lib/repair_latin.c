@@ -105,14 +105,19 @@ static size_t next_classed(const unsigned char *u, size_t len, size_t i)
 #ifdef __SSE2__
     const __m128i lo = _mm_set1_epi8((char)0xC1), hi = _mm_set1_epi8((char)0xD8),
                   e2 = _mm_set1_epi8((char)0xE2);
-    for (; i + 16 <= len; i += 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
-        /* Signed compares: C2..D7 are -62..-41. */
-        __m128i m = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, lo), _mm_cmplt_epi8(x, hi)),
-                                 _mm_cmpeq_epi8(x, e2));
-        uint32_t bits = (uint32_t)_mm_movemask_epi8(m);
-        if (bits)
-            return i + (size_t)__builtin_ctz(bits);
+    if (len >= 16) {
+        while (i < len) { /* the last block overlaps the one before; seen bytes are masked */
+            size_t at = i + 16 <= len ? i : len - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + at));
+            /* Signed compares: C2..D7 are -62..-41. */
+            __m128i m = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, lo), _mm_cmplt_epi8(x, hi)),
+                                     _mm_cmpeq_epi8(x, e2));
+            uint32_t bits = (uint32_t)_mm_movemask_epi8(m) & (0xFFFFu << (i - at));
+            if (bits)
+                return at + (size_t)__builtin_ctz(bits);
+            i = at + 16;
+        }
+        return len;
     }
 #endif
     for (; i < len; i++)
