@@ -190,16 +190,25 @@ static double score(tf__buf *tmp, const char *s, size_t len)
     return tmp->failed ? tf__model_score(s, len, NULL) : tf__model_score(tmp->data, tmp->len, NULL);
 }
 
-/* A character a repair may produce: no controls, no private use, no replacement character. */
+/* A character a repair may produce: what GBK, Big5(-HKSCS) and Shift_JIS hold - ASCII (no
+ * controls but tab), Latin-1, Greek and Cyrillic, punctuation and symbols, CJK, compatibility
+ * ideographs and forms, halfwidth and fullwidth forms, HKSCS's supplementary Han. Not private
+ * use nor U+FFFD, and none of the scripts a misaligned decoding would make (Yi, Hangul, Hebrew
+ * presentation forms, ...). */
 static int decoded_ok(uint32_t c)
 {
-    return c == '\t' || (c >= 0x20 && c != 0x7F && !(c >= 0x80 && c < 0xA0) && !is_pua(c) &&
-                         c != 0xFFFD && c < 0xF0000);
+    if (c < 0x80)
+        return c == '\t' || (c >= 0x20 && c != 0x7F);
+    return (c >= 0xA0 && c <= 0x4FF) || (c >= 0x2000 && c <= 0x2BFF) ||
+           (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0xFE30 && c <= 0xFE6F) || (c >= 0xFF00 && c <= 0xFFEF && c != 0xFFFD) ||
+           (c >= 0x20000 && c <= 0x3FFFF);
 }
 
 typedef struct {
     size_t start, end; /* bytes of the segment */
     double gain;
+    double need; /* the margin it had to clear */
     int pair;
     tf__buf text;
 } dcand;
@@ -315,7 +324,10 @@ static int try_run(pass *p, int k, size_t start, size_t end, dcands *cs)
 #endif
     if (gain < margin(nwide))
         return 0;
-    return dcands_push(cs, start, end, gain, k, p->dec.data, p->dec.len);
+    if (dcands_push(cs, start, end, gain, k, p->dec.data, p->dec.len))
+        return -1;
+    cs->v[cs->n - 1].need = margin(nwide);
+    return 0;
 }
 
 /* Runs of pair k: stretches of characters its wrong codec encodes, with the ASCII between
@@ -363,8 +375,11 @@ static int pair_runs(pass *p, int k, dcands *cs)
             continue;
         }
         if (open) {
+            size_t before = cs->n;
             rc = try_run(p, k, start, last, cs);
-            if (nparts > 0) {
+            /* A run repaired whole is not cut: a part's gain can exceed the whole's by a
+             * one-character piece that cannot clear a margin on its own (`㎝` for `和`). */
+            if (nparts > 0 && cs->n == before) {
                 for (size_t j = 0; j < nparts && rc == 0; j++)
                     rc = try_run(p, k, parts[2 * j], parts[2 * j + 1], cs);
                 if (rc == 0)
@@ -397,6 +412,49 @@ static const char *explain(int k)
     return text[k];
 }
 
+/* An earlier pass's edits inside c's span (a UTF-8 reading of part of the run, say) give way
+ * when the model prefers c's text to the span as they would leave it by c's own margin.
+ * Returns how many were dropped, 0 when c must yield, -1 when out of memory. */
+static long outbid(pass *p, tf__edits *ed, size_t mine, const dcand *c)
+{
+    for (size_t i = 0; i < ed->n; i++) {
+        const tf__edit *e = &ed->v[i];
+        if (c->start < e->end && e->start < c->end &&
+            (i >= mine || e->start < c->start || e->end > c->end))
+            return 0; /* ours, or reaching out of the run */
+    }
+    /* The span as the earlier edits leave it (they do not overlap one another). */
+    tf__buf_clear(&p->raw);
+    size_t at = c->start;
+    for (;;) {
+        const tf__edit *next = NULL;
+        for (size_t i = 0; i < ed->n; i++) {
+            const tf__edit *e = &ed->v[i];
+            if (e->start >= at && e->end <= c->end && (!next || e->start < next->start))
+                next = e;
+        }
+        if (!next)
+            break;
+        tf__buf_append(&p->raw, p->s + at, next->start - at);
+        tf__buf_append(&p->raw, ed->text.data + next->text_off, next->text_len);
+        at = next->end;
+    }
+    tf__buf_append(&p->raw, p->s + at, c->end - at);
+    if (p->raw.failed)
+        return -1;
+    double now = score(&p->bytes, p->raw.data, p->raw.len);
+    double ours = score(&p->bytes, c->text.data, c->text.len);
+    if (ours - now < c->need)
+        return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < ed->n; i++)
+        if (!(ed->v[i].start >= c->start && ed->v[i].end <= c->end))
+            ed->v[k++] = ed->v[i];
+    long dropped = (long)(ed->n - k);
+    ed->n = k;
+    return dropped;
+}
+
 int tf__repair_dbcs(tf__repair_state *st, const char *s, size_t len, tf__edits *ed)
 {
     pass p = {.st = st, .s = s, .len = len};
@@ -410,10 +468,17 @@ int tf__repair_dbcs(tf__repair_state *st, const char *s, size_t len, tf__edits *
         rc = pair_runs(&p, (int)k, &cs);
     if (rc == 0 && cs.n > 1)
         qsort(cs.v, cs.n, sizeof *cs.v, dcand_cmp);
+    size_t mine = ed->n; /* edits from here on are this pass's */
     for (size_t i = 0; i < cs.n && rc == 0; i++) {
         dcand *c = &cs.v[i];
-        if (tf__edits_overlap(ed, c->start, c->end))
-            continue;
+        if (tf__edits_overlap(ed, c->start, c->end)) {
+            long r = outbid(&p, ed, mine, c);
+            if (r < 0)
+                rc = -1;
+            if (r <= 0)
+                continue;
+            mine -= (size_t)r; /* the dropped edits were all before ours */
+        }
         double conf = 1.0 - 1.0 / (1.0 + c->gain);
         rc = tf__edits_add(ed, c->start, c->end, c->text.data, c->text.len, PAIRS[c->pair].rule,
                            explain(c->pair), conf > 0.99 ? 0.99 : conf);

@@ -69,6 +69,21 @@ static void shift_jis_read_as_gbk(void)
     expect_rule("偳偙偐奜晹偺儅僔儞偐傜", "どこか外部のマシンから", "shift_jis read as gbk");
 }
 
+/* A run across ASCII is repaired whole, even where one of its pieces could not clear a margin
+ * alone (`㎝` is Big5's `和`). */
+static void whole_run_first(void)
+{
+    expect_rule("require ㎝ use \uE019跋\uE715琌ぐ或\uE4CE", "require 和 use 的區別是什麼？",
+                "big5 read as gbk");
+}
+
+/* An earlier pass's reading of part of the run (here `雄ワА` as UTF-8 read as Big5) gives way
+ * when the whole run's decoding is clearly better text. */
+static void outbids_earlier_pass(void)
+{
+    expect_rule("遙峈 systemd 腔等啋魂雄ワА﹝", "换为 systemd 的单元活动请求。", "gbk read as big5");
+}
+
 static void box_drawing(void)
 {
     /* A GBK table border read as Big5 is repeated Han the model likes; scored as the ASCII
@@ -161,6 +176,8 @@ CHECK_MAIN("test_repair_dbcs",
     CASE(gbk_read_as_big5),
     CASE(big5_read_as_gbk),
     CASE(shift_jis_read_as_gbk),
+    CASE(whole_run_first),
+    CASE(outbids_earlier_pass),
     CASE(box_drawing),
     CASE(clean_text),
     CASE(suspect),
