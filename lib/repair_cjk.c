@@ -46,7 +46,13 @@ enum { T_NONE = 0, T_LC = 1, T_CL = 2, T_CC = 3 };
 #define IDX_FORMS (IDX_HANGUL + (0xD7A4 - 0xAC00))
 #define IDX_SYM (IDX_FORMS + 0xF0)
 #define IDX_LAT (IDX_SYM + 0x800)
-#define TABLE_SIZE (IDX_LAT + (0x500 - 0xA0))
+/* GBK's user-defined rows and vertical forms decode (in GB18030 and Windows' cp936) to
+ * private-use characters and the CJK compatibility forms: UTF-8 read as GBK makes them often
+ * (a lead A1..A7 byte followed by a trail below A1). */
+#define IDX_PUA (IDX_LAT + (0x500 - 0xA0))
+#define IDX_CFORMS (IDX_PUA + 0x900)
+#define IDX_CIDEO (IDX_CFORMS + 0x40)
+#define TABLE_SIZE (IDX_CIDEO + 0x200)
 
 static int cjk_index(uint32_t cp)
 {
@@ -60,6 +66,12 @@ static int cjk_index(uint32_t cp)
         return IDX_SYM + (int)(cp - 0x2000);
     if (cp >= 0xA0 && cp < 0x500)
         return IDX_LAT + (int)(cp - 0xA0);
+    if (cp >= 0xE000 && cp < 0xE900)
+        return IDX_PUA + (int)(cp - 0xE000);
+    if (cp >= 0xFE30 && cp < 0xFE70)
+        return IDX_CFORMS + (int)(cp - 0xFE30);
+    if (cp >= 0xF900 && cp < 0xFB00)
+        return IDX_CIDEO + (int)(cp - 0xF900);
     return -1;
 }
 
