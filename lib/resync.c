@@ -15,6 +15,7 @@
 #include "internal.h"
 #include "model.h"
 #include "resync.h"
+#include "ruby.h"
 
 #include <errno.h>
 #include <iconv.h>
@@ -49,11 +50,6 @@ static const codec_info CODECS[] = {
     {"CP932", "misaligned shift_jis run", 0x81, 0xFC, 0xA0, 0xDF, 0x40, 0xFC},
 };
 
-/* Characters in a decoded run, as byte offsets into the segment. */
-typedef struct {
-    size_t off[MAX_RUN_CHARS * 2 + 2 * CONTEXT_CHARS + 2];
-    size_t n;
-} char_index;
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
@@ -155,27 +151,6 @@ static int is_cjk(uint32_t c)
            (c >= 0xFF01 && c <= 0xFF5E) || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D;
 }
 
-/* `國內(nèi)`: a flattened ruby annotation (pinyin or zhuyin in parentheses) is the ruby
- * stage's business, not damage. */
-static int looks_like_ruby(const char *s, size_t len, size_t i)
-{
-    size_t j = next_char(s, len, i);
-    int letters = 0;
-    for (int k = 0; k < 24 && j < len; k++) {
-        uint32_t c = cp_at(s, len, j);
-        if (c == ')')
-            return letters > 0;
-        int ok = (c >= 'a' && c <= 'z') || (c >= '1' && c <= '5') || c == ' ' ||
-                 (c >= 0xE0 && c <= 0x1DC) || (c >= 0x3100 && c <= 0x312F) ||
-                 c == 0x2CA || c == 0x2C7 || c == 0x2CB || c == 0x2D9;
-        if (!ok)
-            return 0;
-        letters++;
-        j = next_char(s, len, j);
-    }
-    return 0;
-}
-
 /* An anomaly is where a misaligned run shows itself: ASCII punctuation or a letter glued to
  * Han characters (flattened fullwidth symbols, trail bytes read as ASCII) or U+FFFD. */
 static int is_anomaly(const char *s, size_t len, size_t i)
@@ -185,8 +160,8 @@ static int is_anomaly(const char *s, size_t len, size_t i)
         return 1;
     if (c >= 0x80 || !(fullwidth_of(c) || (c >= 'A' && c <= 'z')))
         return 0;
-    if (c == '(' && looks_like_ruby(s, len, i))
-        return 0;
+    if (c == '(' && tf__ruby_annotation_at(s, len, i))
+        return 0; /* `國內(nèi)`: the ruby stage's business, not damage */
     uint32_t before = i > 0 ? cp_at(s, len, prev_char(s, i)) : 0;
     if (!tf__is_han(before))
         return 0;
