@@ -34,7 +34,8 @@
 #define PLAUSIBLE_PER_CHAR -7.0
 #define SURE_MARGIN 2.0   /* nats by which a guessed byte must beat the runner-up, else U+FFFD */
 #define RECENT_MAX (4u * 1024u) /* CJK text remembered for the document cache */
-#define CACHE_WEIGHT 4.0  /* nats per log-count of a pair seen in the document */  /* nats against each ASCII character glued inside Han text */  /* per segment: damage is rare, runaway searches are not welcome */
+#define CACHE_WEIGHT 4.0
+#define BRACKET_BONUS 12.0 /* nats for a guessed character that closes an open bracket */  /* nats per log-count of a pair seen in the document */  /* nats against each ASCII character glued inside Han text */  /* per segment: damage is rare, runaway searches are not welcome */
 
 typedef struct {
     const char *codec;
@@ -214,7 +215,7 @@ static int encode_run(search *se, size_t start, size_t end)
         if (c == 0xFFFD)
             return -1; /* a replaced byte: its value is gone, realignment cannot be checked */
         uint32_t fw = fullwidth_of(c);
-        if (fw && j < end) /* inside the run it was a fullwidth symbol's two bytes */
+        if (fw && (j < end || i == start)) /* inside the run it was a fullwidth symbol */
             tf__buf_put_cp(&se->text, fw);
         else
             tf__buf_append(&se->text, se->s + i, j - i);
@@ -304,6 +305,25 @@ static double cache_bonus(search *se, size_t start, size_t end, int is_lead)
     return CACHE_WEIGHT * log1p((double)c);
 }
 
+/* The closing bracket the last unclosed opener before position a expects, or 0. */
+static uint32_t expected_closer(const search *se, size_t a)
+{
+    uint32_t stack[8];
+    int depth = 0;
+    for (size_t i = 0; i < a; i = next_char(se->s, se->len, i)) {
+        uint32_t c = cp_at(se->s, se->len, i);
+        uint32_t close = c == 0x3010 ? 0x3011 : c == 0x300A ? 0x300B : c == 0x300C ? 0x300D
+                       : c == 0xFF08 ? 0xFF09 : 0;
+        if (close && depth < 8)
+            stack[depth++] = close;
+        else if (depth > 0 && c == stack[depth - 1])
+            depth--;
+    }
+    return depth > 0 ? stack[depth - 1] : 0;
+}
+
+static int unclosed_bracket(const search *se, size_t a) { return expected_closer(se, a) != 0; }
+
 /* Picks the byte in [lo, hi] that the model likes best at one end; *margin says by how much
  * it beats the runner-up (how sure the model is). The document cache, costlier, only re-ranks
  * the model's few best candidates. */
@@ -313,6 +333,8 @@ static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned
 {
     unsigned lo = is_lead ? se->ci->lead_lo : se->ci->trail_lo;
     unsigned hi = is_lead ? se->ci->lead_hi : se->ci->trail_hi;
+    /* A lost last character that closes the bracket left open before the run is likely. */
+    uint32_t want = is_lead ? 0 : expected_closer(se, start);
     unsigned top_b[TOP_K];
     double top_sc[TOP_K];
     int n = 0;
@@ -324,6 +346,9 @@ static int pick_byte(search *se, size_t start, size_t end, int is_lead, unsigned
         if (decode_bytes(se, is_lead ? b : fixed, is_lead ? 0 : b))
             continue;
         double sc = score_in_context(se, start, end, se->text.data, se->text.len);
+        if (want && se->text.len &&
+            cp_at(se->text.data, se->text.len, prev_char(se->text.data, se->text.len)) == want)
+            sc += BRACKET_BONUS;
         int k; /* insertion into the sorted top list */
         if (n < TOP_K)
             k = n++;
@@ -462,6 +487,8 @@ static int suspicious(const search *se, size_t a, size_t end)
     uint32_t c1 = from < se->len ? cp_at(se->s, se->len, from) : 0;
     size_t j = from < se->len ? next_char(se->s, se->len, from) : from;
     uint32_t c2 = j < se->len ? cp_at(se->s, se->len, j) : 0;
+    if (c1 == '\n' || c1 == '\r' || c1 == 0)
+        return unclosed_bracket(se, a); /* `【…平安青!` at a line end: `青海】` lost a byte */
     return ((c1 >= 'a' && c1 <= 'z') || (c1 >= 'A' && c1 <= 'Z')) && tf__is_han(c2);
 }
 

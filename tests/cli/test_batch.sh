@@ -142,7 +142,7 @@ mkdir -p "$kd"
 python3 -c "
 import sys
 line = ('这是一行中文文本，用来测试批处理的安全写入。' * 4 + '\n').encode('gbk')
-sys.stdout.buffer.write(line * (60_000_000 // len(line)))" >"$kd/big.txt"
+sys.stdout.buffer.write(line * (150_000_000 // len(line)))" >"$kd/big.txt"
 cp "$kd/big.txt" "$tmp/big.orig"
 wait_tmp() { # waits until a temporary file exists in $1 (at most 10 s)
     for _ in $(seq 1 200); do
