@@ -229,13 +229,10 @@ static int is_ascii(const char *s, size_t len)
     return (acc & 0x8080808080808080ull) == 0;
 }
 
-int tf__repair_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
+/* One pass of every repair over the segment: 1 when nothing changed. */
+static int one_pass(tf_ctx *ctx, tf__repair_state *st, const char *src, size_t len, tf__buf *out,
+                    tf__pos *pos)
 {
-    if (is_ascii(src, len))
-        return 1;
-    tf__repair_state *st = tf__repair_state_get(ctx);
-    if (!st)
-        return TF_E_NOMEM;
     int latin = tf__latin_suspect(st, src, len);
     int cjk = tf__cjk_suspect(st, src, len);
     int dbcs = tf__dbcs_suspect(st, src, len);
@@ -258,5 +255,39 @@ int tf__repair_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, t
         rc = apply_edits(ctx, src, len, &ed, out, pos);
     free(ed.v);
     tf__buf_free(&ed.text);
+    return rc;
+}
+
+int tf__repair_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
+{
+    if (is_ascii(src, len))
+        return 1;
+    tf__repair_state *st = tf__repair_state_get(ctx);
+    if (!st)
+        return TF_E_NOMEM;
+    size_t out_start = out->len;
+    int rc = one_pass(ctx, st, src, len, out, pos);
+    if (rc != 0)
+        return rc;
+    /* Text that was mojibake twice (UTF-8 read as GBK, and that read as GBK again) is still
+     * mojibake after one pass: a second pass over the result undoes the outer layer too, and
+     * keeps fix(fix(x)) == fix(x). Clean results cost only the cheap scans. */
+    tf__buf layer, next;
+    tf__buf_init(&layer, 0);
+    tf__buf_init(&next, 0);
+    if (tf__buf_append(&layer, out->data + out_start, out->len - out_start)) {
+        rc = TF_E_NOMEM;
+    } else if (!is_ascii(layer.data, layer.len)) {
+        int rc2 = one_pass(ctx, st, layer.data, layer.len, &next, pos);
+        if (rc2 < 0)
+            rc = rc2;
+        else if (rc2 == 0) {
+            out->len = out_start;
+            if (tf__buf_append(out, next.data, next.len))
+                rc = TF_E_NOMEM;
+        }
+    }
+    tf__buf_free(&layer);
+    tf__buf_free(&next);
     return rc;
 }

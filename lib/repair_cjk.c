@@ -384,6 +384,25 @@ static double gain_of(const ctext *t, size_t start, size_t end, const char *text
     return after - before;
 }
 
+/* Undoes one more layer in place: dec re-encoded with codec c must be valid UTF-8 of at least
+ * two wide characters, which then replaces dec. Returns 1 when it did. */
+static int second_layer(ctext *t, int c, tf__buf *dec, tf__buf *scratch)
+{
+    if (tf__repair_iconv(t->st, DBCS[c].iconv_name, "UTF-8", dec->data, dec->len, scratch))
+        return 0;
+    tf__buf out;
+    tf__buf_init(&out, 0);
+    int lost = 0;
+    int ok = tf__buf_append(&out, "", 0) == 0 &&
+             utf8_lossy_end(scratch->data, scratch->len, &out, &lost) >= 2 && !lost;
+    if (ok) {
+        tf__buf_clear(dec);
+        ok = tf__buf_append(dec, out.data, out.len) == 0;
+    }
+    tf__buf_free(&out);
+    return ok;
+}
+
 /* One window of codec c's UTF-8 pattern, characters [a, b): re-encode, decode as UTF-8. */
 static int try_utf8_window(ctext *t, int c, size_t a, size_t b, cands *cs)
 {
@@ -410,6 +429,11 @@ static int try_utf8_window(ctext *t, int c, size_t a, size_t b, cands *cs)
             double g = gain_of(t, t->off[a], t->off[b], dec.data, dec.len);
             char rule[48];
             snprintf(rule, sizeof rule, "utf-8 read as %s", DBCS[c].label);
+            if (g <= -1e299 && !lost && second_layer(t, c, &dec, &bytes)) {
+                /* Still mojibake after one step: UTF-8 read with this codec twice. */
+                g = gain_of(t, t->off[a], t->off[b], dec.data, dec.len);
+                snprintf(rule, sizeof rule, "utf-8 read as %s, twice", DBCS[c].label);
+            }
             if ((g > 0 || all_lost) &&
                 cands_push(cs, t->off[a], t->off[b], all_lost ? 1e9 : g, rule, dec.data, dec.len))
                 rc = -1;
