@@ -293,6 +293,7 @@ typedef struct {
     uint32_t *cp;
     size_t *off;   /* n + 1 */
     uint16_t *tab;
+    int latin_codec; /* the codec double-byte-as-1252 runs of this segment were repaired with */
 } ctext;
 
 typedef struct {
@@ -521,8 +522,11 @@ static int all_cjk(const char *s, size_t len, size_t *nwide)
     return 1;
 }
 
-/* Characters [a, b) are a run of Latin-1: tries each double-byte codec on their bytes. */
-static int try_latin_run(ctext *t, size_t a, size_t b, cands *cs)
+/* Characters [a, b) are a run of Latin-1: tries each double-byte codec on their bytes (only
+ * codec only_c when it is >= 0), keeping the best if it gains more than margin and decodes to
+ * at least min_wide characters. */
+static int try_latin_run_with(ctext *t, size_t a, size_t b, cands *cs, int only_c,
+                              double margin, size_t min_wide)
 {
     tf__buf bytes, dec, best;
     tf__buf_init(&bytes, 0);
@@ -534,8 +538,10 @@ static int try_latin_run(ctext *t, size_t a, size_t b, cands *cs)
     int best_c = -1;
     for (int c = 0; c < DB_COUNT && !bytes.failed; c++) {
         size_t nwide;
+        if (only_c >= 0 && c != only_c)
+            continue;
         if (tf__repair_iconv(t->st, "UTF-8", DBCS[c].iconv_name, bytes.data, bytes.len, &dec) ||
-            !all_cjk(dec.data, dec.len, &nwide) || nwide < 2)
+            !all_cjk(dec.data, dec.len, &nwide) || nwide < min_wide)
             continue;
         double g = gain_of(t, t->off[a], t->off[b], dec.data, dec.len);
         if (g > best_gain) {
@@ -546,7 +552,8 @@ static int try_latin_run(ctext *t, size_t a, size_t b, cands *cs)
         }
     }
     int rc = bytes.failed || best.failed ? -1 : 0;
-    if (rc == 0 && best_c >= 0 && best_gain > latin_margin(b - a)) {
+    if (rc == 0 && best_c >= 0 && best_gain > margin) {
+        t->latin_codec = best_c;
         char rule[48];
         snprintf(rule, sizeof rule, "%s read as windows-1252", DBCS[best_c].label);
         rc = cands_push(cs, t->off[a], t->off[b], best_gain, rule, best.data, best.len);
@@ -557,9 +564,24 @@ static int try_latin_run(ctext *t, size_t a, size_t b, cands *cs)
     return rc;
 }
 
+static int try_latin_run(ctext *t, size_t a, size_t b, cands *cs)
+{
+    return try_latin_run_with(t, a, b, cs, -1, latin_margin(b - a), 2);
+}
+
+/* A one-character word (`ÀÇ` for 의) is too short to prove anything alone, but once longer
+ * runs of the segment were repaired with a codec, the same codec explains it too: it only has
+ * to decode cleanly and read better than what is there. */
+#define SHORT_RUN_MARGIN 2.0
+static int try_short_run(ctext *t, size_t a, size_t b, cands *cs)
+{
+    return try_latin_run_with(t, a, b, cs, t->latin_codec, SHORT_RUN_MARGIN, 1);
+}
+
 /* Runs of characters that windows-1252 encodes to high bytes, with the ASCII letters and
- * punctuation that double-byte trail bytes can be, bounded by spaces and other text. */
-static int latin_runs(ctext *t, cands *cs)
+ * punctuation that double-byte trail bytes can be, bounded by spaces and other text; long runs
+ * first, then (pass 1) the short ones when the long ones settled the codec. */
+static int latin_runs_pass(ctext *t, cands *cs, int pass)
 {
     size_t a = 0, high = 0;
     for (size_t i = 0; i <= t->n; i++) {
@@ -570,12 +592,25 @@ static int latin_runs(ctext *t, cands *cs)
             high += hi;
             continue;
         }
-        if (high >= LATIN_RUN_MIN && try_latin_run(t, a, i, cs))
+        int rc = 0;
+        if (pass == 0 && high >= LATIN_RUN_MIN)
+            rc = try_latin_run(t, a, i, cs);
+        else if (pass == 1 && high >= 2 && high < LATIN_RUN_MIN)
+            rc = try_short_run(t, a, i, cs);
+        if (rc)
             return -1;
         a = i + 1;
         high = 0;
     }
     return 0;
+}
+
+static int latin_runs(ctext *t, cands *cs)
+{
+    t->latin_codec = -1;
+    if (latin_runs_pass(t, cs, 0))
+        return -1;
+    return t->latin_codec >= 0 ? latin_runs_pass(t, cs, 1) : 0;
 }
 
 /* ---- choosing and recording ---------------------------------------------------------- */
