@@ -175,8 +175,8 @@ static int is_binary(const unsigned char *s, size_t len)
                  c != '\v') || c == 0x7F;
     }
     /* A few NULs or controls in a text file are damage to report, not a reason to give up;
-     * binary formats are dense with them. */
-    return ctrl * 10 > len + 40;
+     * binary formats are dense with them (random bytes: one in ten). */
+    return ctrl * 20 > len + 40;
 }
 
 /* ---- Declared charsets --------------------------------------------------------------- */
