@@ -310,14 +310,20 @@ int cli_write_out(run_state *st, const void *p, size_t n)
     return 0;
 }
 
+static ssize_t read_full(int fd, char *buf, size_t want);
+
 /* A binary file is passed through untouched (reported), never mangled. */
 static int pass_through(int fd, run_state *st, const char *head, size_t n)
 {
     char *buf = malloc(READ_CHUNK);
     int rc = buf ? cli_write_out(st, head, n) : 1;
-    ssize_t r;
-    while (rc == 0 && buf && (r = read(fd, buf, READ_CHUNK)) > 0)
+    ssize_t r = 0;
+    while (rc == 0 && buf && (r = read_full(fd, buf, READ_CHUNK)) > 0)
         rc = cli_write_out(st, buf, (size_t)r);
+    if (rc == 0 && buf && r < 0) {
+        fprintf(stderr, "textfix: read error: %s\n", strerror(errno));
+        st->input_error = 1;
+    }
     free(buf);
     return rc;
 }

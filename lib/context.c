@@ -54,6 +54,7 @@ tf_ctx *tf_ctx_create(void)
     if (!ctx)
         return NULL;
     set_defaults(ctx);
+    tf__report_reset(ctx); /* totals.encoding points at "" from the start, never NULL */
     tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->seg_a, &ctx->seg_b,
                        &ctx->zh_carry, &ctx->recent, &ctx->strings, &ctx->detail};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)

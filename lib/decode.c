@@ -43,7 +43,7 @@ void tf__decoder_free(tf__decoder *dec)
 
 /* Reports (or, in strict mode, refuses) n undecodable bytes at in[0..n). */
 static int bad_bytes(tf_ctx *ctx, tf__decoder *dec, const unsigned char *in, size_t n,
-                     uint64_t in_off, tf__buf *out)
+                     uint64_t in_off, tf__buf *out, size_t out_start)
 {
     if (ctx->strict)
         return tf__fail(ctx, TF_E_INVALID_INPUT,
@@ -56,7 +56,7 @@ static int bad_bytes(tf_ctx *ctx, tf__decoder *dec, const unsigned char *in, siz
     tf__change ch = {
         .stage = TF_STAGE_DECODE, .rule = "invalid-bytes",
         .in_offset = in_off, .in_length = n,
-        .out_offset = ctx->pos[0].out_base + out->len, .out_length = 3,
+        .out_offset = ctx->pos[0].out_base + (out->len - out_start), .out_length = 3,
         .before = hex, .before_len = h, .after = REPLACEMENT, .after_len = 3,
         .explanation = "bytes that are not valid in the input encoding became U+FFFD",
         .confidence = 1.0,
@@ -92,6 +92,7 @@ static size_t utf8_bad_len(const unsigned char *s, size_t len)
 static int decode_utf8(tf_ctx *ctx, tf__decoder *dec, const unsigned char *in, size_t len,
                        int final, size_t *consumed, tf__buf *out)
 {
+    size_t out_start = out->len; /* out may hold text from earlier calls, already counted */
     size_t i = 0;
     while (i < len) {
         size_t ok = tf__utf8_valid_prefix(in + i, len - i);
@@ -103,7 +104,7 @@ static int decode_utf8(tf_ctx *ctx, tf__decoder *dec, const unsigned char *in, s
         if (!final && tf__utf8_incomplete_tail(in + i, len - i) == len - i)
             break; /* the rest of this sequence comes with the next chunk */
         size_t n = utf8_bad_len(in + i, len - i);
-        int rc = bad_bytes(ctx, dec, in + i, n, ctx->pos[0].in_base + i, out);
+        int rc = bad_bytes(ctx, dec, in + i, n, ctx->pos[0].in_base + i, out, out_start);
         if (rc)
             return rc;
         i += n;
@@ -115,6 +116,7 @@ static int decode_utf8(tf_ctx *ctx, tf__decoder *dec, const unsigned char *in, s
 static int decode_iconv(tf_ctx *ctx, tf__decoder *dec, const unsigned char *in, size_t len,
                         int final, size_t *consumed, tf__buf *out)
 {
+    size_t out_start = out->len; /* out may hold text from earlier calls, already counted */
     char *ip = (char *)in;
     size_t left = len;
     while (left > 0) {
@@ -134,7 +136,7 @@ static int decode_iconv(tf_ctx *ctx, tf__decoder *dec, const unsigned char *in, 
          * sequence at the very end becomes one U+FFFD for all its bytes). */
         size_t n = errno == EINVAL ? left : 1;
         size_t at = (size_t)((unsigned char *)ip - in);
-        int rc = bad_bytes(ctx, dec, (unsigned char *)ip, n, ctx->pos[0].in_base + at, out);
+        int rc = bad_bytes(ctx, dec, (unsigned char *)ip, n, ctx->pos[0].in_base + at, out, out_start);
         if (rc)
             return rc;
         ip += n;

@@ -52,6 +52,8 @@ static int needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len)
         i += tf__utf8_next(s + i, len - i, &c);
         if (c >= 0x80 && c <= 0x9F && !ctx->keep_controls)
             return 1;
+        if (ctx->norm == TF_NORM_NONE)
+            continue; /* only C1 controls matter then */
         if (ctx->norm == TF_NORM_NFKC ? c >= 0xA0 : !nfc_inert(c))
             return 1;
     }
@@ -95,8 +97,10 @@ int tf__normalize_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out
         return 1; /* unchanged */
     tf__buf tmp;
     tf__buf_init(&tmp, 0);
-    if (strip_c1(ctx, s, len, &tmp))
+    if (strip_c1(ctx, s, len, &tmp)) {
+        tf__buf_free(&tmp);
         return TF_E_NOMEM;
+    }
     size_t out_start = out->len;
     int rc = 0;
     if (ctx->norm == TF_NORM_NONE) {

@@ -357,7 +357,8 @@ static long bang_run(conv *v, size_t i)
         w++;
     v->a.next_word = neutral_at(v->s, v->len, w);
     v->a.question = clause_is_question(v->s, i);
-    int full = wants_fullwidth(v->s[i], &v->a);
+    /* A run that starts with a restored ？ or ！ is judged as its ASCII form. */
+    int full = wants_fullwidth((unsigned char)neutral_at(v->s, v->len, i), &v->a);
     for (size_t j = i; j < e; j += bang_len(v->s, v->len, j)) {
         unsigned char c = v->s[j];
         if (c >= 0x80 || !full) {

@@ -146,6 +146,18 @@ static const char *intern_rule(tf__repair_state *st, const char *rule)
 
 /* A U+FFFD in a repair's output stands for a character whose bytes were lost before the
  * text reached us; the repair cannot bring it back, so it says so in an item of its own. */
+/* Where an edit sits in the stage's input (see layer2_in_len). */
+static uint64_t in_offset(const tf_ctx *ctx, const tf__pos *pos, const tf__edit *ed)
+{
+    return pos->in_base + (ctx->repair->layer2_in_len ? 0 : ed->start);
+}
+
+static uint64_t in_length(const tf_ctx *ctx, const tf__edit *ed)
+{
+    size_t whole = ctx->repair->layer2_in_len;
+    return whole ? whole : ed->end - ed->start;
+}
+
 static int report_lost(tf_ctx *ctx, const char *src, const tf__edit *ed, const char *text,
                        tf__pos *pos, size_t out_at)
 {
@@ -157,7 +169,7 @@ static int report_lost(tf_ctx *ctx, const char *src, const tf__edit *ed, const c
         return 0;
     tf__change ch = {
         .stage = TF_STAGE_REPAIR, .rule = "lost",
-        .in_offset = pos->in_base + ed->start, .in_length = ed->end - ed->start,
+        .in_offset = in_offset(ctx, pos, ed), .in_length = in_length(ctx, ed),
         .out_offset = pos->out_base + out_at, .out_length = ed->text_len,
         .before = src + ed->start, .before_len = ed->end - ed->start,
         .after = text, .after_len = ed->text_len,
@@ -177,7 +189,7 @@ static int report_edit(tf_ctx *ctx, const char *src, const tf__edit *ed, const c
     if (!is_lost) {
         tf__change ch = {
             .stage = TF_STAGE_REPAIR, .rule = intern_rule(ctx->repair, ed->rule),
-            .in_offset = pos->in_base + ed->start, .in_length = ed->end - ed->start,
+            .in_offset = in_offset(ctx, pos, ed), .in_length = in_length(ctx, ed),
             .out_offset = pos->out_base + out_at, .out_length = ed->text_len,
             .before = src + ed->start, .before_len = ed->end - ed->start,
             .after = text, .after_len = ed->text_len,
@@ -278,7 +290,9 @@ int tf__repair_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, t
     if (tf__buf_append(&layer, out->data + out_start, out->len - out_start)) {
         rc = TF_E_NOMEM;
     } else if (!is_ascii(layer.data, layer.len)) {
+        st->layer2_in_len = len;
         int rc2 = one_pass(ctx, st, layer.data, layer.len, &next, pos);
+        st->layer2_in_len = 0;
         if (rc2 < 0)
             rc = rc2;
         else if (rc2 == 0) {

@@ -78,6 +78,10 @@ typedef struct {
 } tf__sb_rev;
 
 typedef struct tf__repair_state {
+    /* During the second pass over a repaired segment, the length of the original segment:
+     * edits are then positions in the first pass's output, so the report gives the whole
+     * input segment as their input span instead of a wrong one. 0 otherwise. */
+    size_t layer2_in_len;
     struct {
         const char *to, *from;
         iconv_t cd;

@@ -14,6 +14,7 @@ void tf__report_reset(tf_ctx *ctx)
     ctx->n_items = 0;
     ctx->n_views = 0;
     tf__buf_clear(&ctx->strings);
+    ctx->strings.failed = 0;
     memset(&ctx->totals, 0, sizeof ctx->totals);
     ctx->encoding_name[0] = 0;
     ctx->totals.encoding = ctx->encoding_name;
@@ -64,6 +65,8 @@ int tf__report_add(tf_ctx *ctx, const tf__change *ch)
     it->out_length = ch->out_length;
     it->before = (const char *)store(ctx, ch->before, ch->before_len);
     it->after = (const char *)store(ctx, ch->after, ch->after_len);
+    if (ctx->strings.failed)
+        return -1;
     it->explanation = ch->explanation;
     it->confidence = ch->confidence;
     return 0;

@@ -712,7 +712,8 @@ int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, t
     }
     if (rc == 0 && changed && tf__buf_append(out, src + copied, len - copied))
         rc = TF_E_NOMEM;
-    remember(ctx, changed ? out->data : src, changed ? out->len : len);
+    if (has_cjk_bytes(src, len))
+        remember(ctx, changed ? out->data : src, changed ? out->len : len);
     tf__buf_free(&se.bytes);
     tf__buf_free(&se.text);
     tf__buf_free(&se.trial);

@@ -141,17 +141,29 @@ static void streaming_equals_oneshot(void)
 
 static void many_parentheses_stay_linear(void)
 {
+    /* Han characters, so the stage really runs (pure ASCII returns early), each followed by
+     * an opening parenthesis that never closes. */
     size_t n = 200000;
     char *s = malloc(n + 2);
-    for (size_t i = 0; i < n; i++)
-        s[i] = i % 2 ? '(' : 'a';
+    for (size_t i = 0; i + 4 <= n; i += 4)
+        memcpy(s + i, "\xE4\xB8\xAD(", 4); /* 中( */
     s[n] = '\n';
     s[n + 1] = 0;
     tf_ctx *ctx = punct_ctx(TF_PUNCT_CJK);
     char *out = NULL;
     size_t out_n = 0;
     CHECK_EQ(tf_fix(ctx, s, n + 1, &out, &out_n), TF_OK);
-    CHECK_MEM_EQ(out, out_n, s, n + 1);
+    /* Nothing but parentheses may change (an unclosed one may or may not become fullwidth). */
+    size_t k = 0;
+    for (size_t i = 0; out && i < out_n; k++) {
+        if (!memcmp(out + i, "\xEF\xBC\x88", 3)) {
+            out[k] = '(';
+            i += 3;
+        } else {
+            out[k] = out[i++];
+        }
+    }
+    CHECK_MEM_EQ(out, k, s, n + 1);
     tf_free(out);
     tf_ctx_free(ctx);
     free(s);
