@@ -446,7 +446,8 @@ static void try_run(search *se, size_t start, size_t end)
     if (unsure_to_fffd(se, m1 < SURE_MARGIN, trail && m2 < SURE_MARGIN))
         return;
     size_t nchars = 0;
-    tf__model_score(se->s + start, end - start, &nchars);
+    for (size_t i = start; i < end; i = next_char(se->s, se->len, i))
+        nchars++;
     /* ASCII glued inside Han text is itself evidence the model undervalues: each such
      * character counts against what is there. Short runs still need a clear margin. */
     double gain = sc - orig + ANOMALY_COST * (double)count_anomalies(se, start, end);
