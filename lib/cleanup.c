@@ -6,6 +6,7 @@
  * the repair stage needs them to undo that. The normalization stage removes what is left. */
 #include "internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +84,39 @@ static int needs_cleanup(const tf_ctx *ctx, const unsigned char *s, size_t len, 
         if (s[i] < 0x20 ? is_removable_c0(s[i]) : s[i] == 0x7F)
             return 1;
     return 0;
+}
+
+/* Whether the byte is a control character the cleanup stage would act on. */
+static int acted_on(unsigned c, int keep_cr)
+{
+    if (c == 0x7F)
+        return 1;
+    return c < 0x20 && c != '\n' && c != '\t' && c != '\f' && !(c == '\r' && keep_cr);
+}
+
+int tf__cleanup_block_clean(const tf_ctx *ctx, const char *src, size_t len)
+{
+    /* Eight bytes at a time: the word test flags any byte below 0x20 or equal to 0x7F
+     * (it may also flag a byte next to one, never miss one), so only words holding a
+     * newline or such a byte are looked at byte by byte. */
+    const unsigned char *s = (const unsigned char *)src;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    int keep_cr = ctx->newlines != TF_NEWLINES_LF;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w, d;
+        memcpy(&w, s + i, 8);
+        d = w ^ (0x7F * ones);
+        if (!(((w - 0x20 * ones) | (d - ones)) & ~w & highs))
+            continue;
+        for (size_t k = i; k < i + 8; k++)
+            if (acted_on(s[k], keep_cr))
+                return 0;
+    }
+    for (; i < len; i++)
+        if (acted_on(s[i], keep_cr))
+            return 0;
+    return 1;
 }
 
 static int newline(tf_ctx *ctx, const unsigned char *s, size_t len, size_t *i, tf__buf *out)

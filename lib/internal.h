@@ -104,5 +104,10 @@ static inline int tf__stage_on(const tf_ctx *ctx, tf_stage s) { return (ctx->sta
  * pos says where the segment sits in the stream. They return 0 or a negative tf_error. */
 int tf__cleanup_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos);
 int tf__normalize_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos);
+/* Whole-block checks the pipeline makes once for many lines: 1 when no line in the block
+ * needs the cleanup stage (no control byte to remove; BOM and CR state aside) or the
+ * normalization stage (as long as earlier stages left the line as it was). */
+int tf__cleanup_block_clean(const tf_ctx *ctx, const char *src, size_t len);
+int tf__normalize_needed(const tf_ctx *ctx, const char *src, size_t len);
 
 #endif

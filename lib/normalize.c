@@ -40,6 +40,15 @@ static int needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+        while (i + 8 <= len) { /* ASCII eight bytes at a time */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         if (s[i] < 0x80) {
             i++;
             continue;
@@ -58,6 +67,11 @@ static int needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len)
             return 1;
     }
     return 0;
+}
+
+int tf__normalize_needed(const tf_ctx *ctx, const char *src, size_t len)
+{
+    return needs_work(ctx, (const unsigned char *)src, len);
 }
 
 static int report_change(tf_ctx *ctx, const char *src, size_t len, const tf__buf *out,

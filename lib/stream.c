@@ -62,8 +62,23 @@ static int convert_zh(tf_ctx *ctx, const char *src, size_t len, int final, tf__b
     return dst->failed ? TF_E_NOMEM : 0;
 }
 
+/* What a whole block of lines was found not to need (see block_hints). */
+enum { HINT_NO_CLEANUP = 1, HINT_NO_NORMALIZE = 2 };
+
+/* Whether the stage can be skipped for this segment on the block's evidence. Cleanup is
+ * still run on the first segment (a byte-order mark) and after a carriage return that ended
+ * the previous segment; normalization only on a line no earlier stage changed. */
+static int skip_by_hint(tf_ctx *ctx, tf_stage stage, unsigned hints, const tf__pos *pos,
+                        int unchanged)
+{
+    if (stage == TF_STAGE_CLEANUP && (hints & HINT_NO_CLEANUP) && pos->in_base != 0 &&
+        !ctx->cr_pending)
+        return 1;
+    return stage == TF_STAGE_NORMALIZE && (hints & HINT_NO_NORMALIZE) && unchanged;
+}
+
 /* Runs one segment through the enabled text stages and queues the result for output. */
-static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final)
+static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsigned hints)
 {
     const char *cur = seg;
     size_t cur_len = len;
@@ -74,7 +89,8 @@ static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final)
         tf__buf *next = cur == ctx->seg_a.data ? &ctx->seg_b : &ctx->seg_a;
         tf__buf_clear(next);
         tf__pos *pos = &ctx->pos[stage_index(STAGES[k].stage)];
-        int rc = STAGES[k].fn(ctx, cur, cur_len, next, pos);
+        int rc = skip_by_hint(ctx, STAGES[k].stage, hints, pos, cur == seg)
+                     ? 1 : STAGES[k].fn(ctx, cur, cur_len, next, pos);
         if (rc < 0)
             return rc;
         size_t out_len = rc == 1 ? cur_len : next->len;
@@ -108,15 +124,44 @@ static size_t long_line_cut(const unsigned char *s, size_t limit)
     return i;
 }
 
+/* Most lines need neither cleanup nor normalization, and checking each short line on its
+ * own costs more than the stages' work. So the checks run once over a block of whole lines
+ * (up to HINT_BLOCK bytes, ending at a newline); *end is where the block ends. */
+#define HINT_BLOCK (64u * 1024u)
+static unsigned block_hints(const tf_ctx *ctx, const unsigned char *s, size_t avail,
+                            size_t *end)
+{
+    size_t n = avail < HINT_BLOCK ? avail : HINT_BLOCK;
+    while (n > 0 && s[n - 1] != '\n')
+        n--;
+    *end = n;
+    if (n == 0)
+        return 0;
+    unsigned h = 0;
+    if (tf__cleanup_block_clean(ctx, (const char *)s, n))
+        h |= HINT_NO_CLEANUP;
+    if (!tf__normalize_needed(ctx, (const char *)s, n))
+        h |= HINT_NO_NORMALIZE;
+    return h;
+}
+
 /* Cuts complete segments off the decoded text; with final, the rest too. */
 static int cut_segments(tf_ctx *ctx, int final)
 {
     tf__buf *t = &ctx->text;
-    size_t start = 0;
+    size_t start = 0, hint_end = 0;
+    unsigned hints = 0;
     int rc = 0;
     while (rc == 0 && start < t->len) {
         const unsigned char *s = (const unsigned char *)t->data + start;
         size_t avail = t->len - start, n;
+        if (start >= hint_end) {
+            size_t blen;
+            hints = block_hints(ctx, s, avail, &blen);
+            hint_end = start + (blen ? blen : 1);
+            if (!blen)
+                hints = 0;
+        }
         /* Text already searched in an earlier call holds no newline: search only what came
          * since, so a long line fed in small pieces costs linear time, not quadratic. */
         size_t from = start == 0 && ctx->nl_scanned < avail ? ctx->nl_scanned : 0;
@@ -133,7 +178,8 @@ static int cut_segments(tf_ctx *ctx, int final)
             break;
         }
         ctx->nl_scanned = 0;
-        rc = run_segment(ctx, (const char *)s, n, final && start + n == t->len);
+        rc = run_segment(ctx, (const char *)s, n, final && start + n == t->len,
+                         start + n <= hint_end ? hints : 0);
         start += n;
     }
     tf__buf_consume(t, start);
@@ -279,7 +325,7 @@ static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir)
             return rc;
         if (final && ctx->window.len == 0 && ctx->text.len == 0) {
             /* Let the conversion stage emit what it held for phrase context. */
-            if (ctx->zh && ctx->zh_carry.len && (rc = run_segment(ctx, "", 0, 1)))
+            if (ctx->zh && ctx->zh_carry.len && (rc = run_segment(ctx, "", 0, 1, 0)))
                 return rc;
             ctx->dec_done = 1;
             return 0;
