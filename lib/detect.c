@@ -240,11 +240,22 @@ static int is_multibyte_cjk(const char *enc)
            !strcmp(enc, "EUC-JP") || !strcmp(enc, "CP949");
 }
 
+/* Blocks of scripts that none of the candidate codecs is for (Armenian to Thaana, Indic to
+ * Mongolian, Yi to Javanese, private use, ...): a decoding full of them is a wrong one, most
+ * often UTF-16 without a BOM read from bytes of a legacy CJK codec (`│` in GBK is U+A6A9). */
+static int foreign_block(uint32_t c)
+{
+    return (c >= 0x0530 && c < 0x1E00) || (c >= 0x2C00 && c < 0x2E00) ||
+           (c >= 0xA000 && c < 0xAC00) || (c >= 0xD7B0 && c < 0xF900) || c >= 0x10000;
+}
+
 /* What the general model does not know about a decoding as a whole, in nats: characters that
  * a wrong codec produces but the right one almost never does. Kana in a Chinese or Korean
  * decoding (EUC-JP and GBK share the kana rows; the kanji tell them apart only weakly), Latin
- * letters and radicals from a CJK codec's symbol rows (`│` in GBK is `ĳ` in CP949), and C0
- * controls, which no text encoding but UTF-16's zero-less cousins explains. */
+ * letters, radicals and roman numerals from a CJK codec's symbol rows (`│` in GBK is `ĳ` in
+ * CP949), foreign scripts, and C0 controls, which no text encoding but UTF-16's zero-less
+ * cousins explains. Box drawing, which old text dumps are full of and the model knows too
+ * little of, earns a little back in the CJK codecs that have it. */
 static double oddity(const char *enc, const char *s, size_t len)
 {
     double cost = 0;
@@ -257,11 +268,15 @@ static double oddity(const char *enc, const char *s, size_t len)
             cost += 8;
         else if (c < 0x80)
             continue;
+        else if (foreign_block(c))
+            cost += 10;
         else if (cjk && !japanese && c >= 0x3041 && c <= 0x30FF)
-            cost += 3;
+            cost += 4;
         else if (cjk && ((c >= 0x100 && c < 0x370) || (c >= 0x2E80 && c < 0x2FE0) ||
-                         (c >= 0x3380 && c < 0x3400)))
-            cost += 8; /* Latin/IPA, combining marks, radicals, squared units */
+                         (c >= 0x3380 && c < 0x3400) || (c >= 0x2160 && c < 0x2180)))
+            cost += 8; /* Latin/IPA, combining marks, radicals, squared units, numerals */
+        else if (cjk && c >= 0x2500 && c < 0x2580)
+            cost -= 4;
     }
     return cost;
 }
