@@ -328,8 +328,9 @@ static const char *uchardet_guess(const unsigned char *s, size_t len)
     return enc;
 }
 
-static void choose_by_model(const unsigned char *s, size_t len, const char *declared,
-                            tf__detection *det, tf__iconv_cache *cache)
+/* Sets det to the candidate the model likes best; returns that candidate's score. */
+static double choose_by_model(const unsigned char *s, size_t len, const char *declared,
+                              tf__detection *det, tf__iconv_cache *cache)
 {
     int cut;
     size_t n = score_len(s, len, &cut);
@@ -362,6 +363,7 @@ static void choose_by_model(const unsigned char *s, size_t len, const char *decl
     det->encoding = best;
     det->source = "detected";
     det->confidence = isfinite(second) ? 1.0 / (1.0 + exp(second - best_sc)) : 1.0;
+    return best_sc;
 }
 
 static int ascii_only(const unsigned char *s, size_t len)
@@ -370,6 +372,32 @@ static int ascii_only(const unsigned char *s, size_t len)
         if (s[i] >= 0x80)
             return 0;
     return 1;
+}
+
+/* Whether valid UTF-8 may still be a legacy CJK codec: short GBK or EUC-KR text is valid
+ * UTF-8 by accident when each of its few non-ASCII characters is a byte pair from C2-DF
+ * followed by 80-BF (通 in GBK is U+0368, 혹 in EUC-KR is U+0224). Real UTF-8 text rarely has
+ * such a character alone between ASCII bytes: a letter of Latin Extended-B or IPA, a
+ * combining mark on nothing, a single Hebrew or Arabic letter. Anything else keeps UTF-8. */
+static int utf8_by_accident(const unsigned char *s, size_t len)
+{
+    size_t seen = 0;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t c;
+        size_t n = tf__utf8_next(s + i, len - i, &c);
+        int alone = (i == 0 || s[i - 1] < 0x80) && (i + n == len || s[i + n] < 0x80);
+        int bare_mark = c >= 0x300 && c < 0x370 && (i == 0 || !isalpha(s[i - 1]));
+        int odd = (c >= 0x180 && c < 0x300) || bare_mark || (c >= 0x530 && c < 0x800);
+        if (n != 2 || !alone || !odd)
+            return 0;
+        seen++;
+        i += n;
+    }
+    return seen > 0;
 }
 
 void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *det,
@@ -401,6 +429,19 @@ void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *de
         return;
     }
     size_t valid = tf__utf8_valid_prefix(s, len);
+    if (valid == len && utf8_by_accident(s, len)) {
+        tf__detection legacy;
+        memset(&legacy, 0, sizeof legacy);
+        double sc = choose_by_model(s, len, NULL, &legacy, cache);
+        tf__buf tmp;
+        tf__buf_init(&tmp, 0);
+        double as_utf8 = candidate_score("UTF-8", s, len, 0, &tmp, cache);
+        tf__buf_free(&tmp);
+        /* UTF-8 keeps a margin: clean text passing through unchanged matters most. */
+        if (is_multibyte_cjk(legacy.encoding) && sc > as_utf8 + 4.0)
+            *det = legacy;
+        return;
+    }
     if (valid == len)
         return; /* UTF-8 (pure ASCII included) */
     /* Valid UTF-8 but for a character cut at the end: a cut read, or (at the end of the
