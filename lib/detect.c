@@ -133,9 +133,10 @@ static const char *utf16_by_model(const unsigned char *s, size_t len, tf__iconv_
     if (len < 4 || (len & 1 && len < 4096))
         return NULL;
     size_t n = (len < 4096 ? len : 4096) & ~(size_t)1;
-    size_t odd = 0; /* zero bytes and controls: UTF-16 of CJK text has them, text rarely */
+    size_t odd = 0; /* zero bytes and controls (DEL too): UTF-16 of CJK text has them */
     for (size_t i = 0; i < n; i++)
-        odd += s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f';
+        odd += (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f') ||
+               s[i] == 0x7F;
     if (odd == 0)
         return NULL;
     static const char *const encs[] = {"UTF-16LE", "UTF-16BE"};

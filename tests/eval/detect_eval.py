@@ -281,11 +281,18 @@ def pct(ok, n):
     return "n/a" if n == 0 else "%.1f%%" % (100.0 * ok / n)
 
 
+def ascii_text(data):
+    """Bytes that are plain ASCII text (printable, tab, newline, CR, FF: no zero byte)."""
+    return all(0x20 <= b < 0x7F or b in (9, 10, 12, 13) for b in data)
+
+
 def detection_table(samples, results):
     """results: tool -> list of decoded strings (or "n/a" markers as NotImplemented)."""
     tools = list(results)
-    lines = ["| encoding | length | n | " + " | ".join(tools) + " |",
-             "|---|---|---:|" + "---:|" * len(tools)]
+    # Samples whose bytes are all ASCII (UTF-16LE of kana: `につい` is `k0d0D0`) are ASCII
+    # text to any detector that keeps clean ASCII unchanged; they are counted in n and shown.
+    lines = ["| encoding | length | n | ASCII text bytes | " + " | ".join(tools) + " |",
+             "|---|---|---:|---:|" + "---:|" * len(tools)]
     cells = {}
     for i, (row, cls, orig, _) in enumerate(samples):
         c = cells.setdefault((row, cls), {t: [0, 0] for t in tools})
@@ -298,12 +305,14 @@ def detection_table(samples, results):
     totals = {t: [0, 0] for t in tools}
     for (row, cls), c in cells.items():
         n = sum(1 for s in samples if s[0] == row and s[1] == cls)
-        lines.append("| %s | %s | %d | " % (row, cls, n)
+        na = sum(1 for s in samples if s[0] == row and s[1] == cls and ascii_text(s[3])
+                 and max(map(ord, s[2]), default=0) >= 0x80)
+        lines.append("| %s | %s | %d | %d | " % (row, cls, n, na)
                      + " | ".join(pct(*c[t]) for t in tools) + " |")
         for t in tools:
             totals[t][0] += c[t][0]
             totals[t][1] += c[t][1]
-    lines.append("| **all** | | %d | " % len(samples)
+    lines.append("| **all** | | %d | | " % len(samples)
                  + " | ".join("**%s**" % pct(*totals[t]) for t in tools) + " |")
     return "\n".join(lines), totals
 
