@@ -250,6 +250,18 @@ static int foreign_block(uint32_t c)
            (c >= 0xA000 && c < 0xAC00) || (c >= 0xD7B0 && c < 0xF900) || c >= 0x10000;
 }
 
+/* The box-drawing characters tables in text dumps are drawn with: light and double lines,
+ * corners, tees and crosses. */
+static int common_box(uint32_t c)
+{
+    static const uint16_t light[] = {0x2500, 0x2502, 0x250C, 0x2510, 0x2514, 0x2518,
+                                     0x251C, 0x2524, 0x252C, 0x2534, 0x253C};
+    for (size_t i = 0; i < sizeof light / sizeof light[0]; i++)
+        if (c == light[i])
+            return 1;
+    return c >= 0x2550 && c <= 0x256C;
+}
+
 /* What the general model does not know about a decoding as a whole, in nats: characters that
  * a wrong codec produces but the right one almost never does. Kana in a Chinese or Korean
  * decoding (EUC-JP and GBK share the kana rows; the kanji tell them apart only weakly), Latin
@@ -274,9 +286,12 @@ static double oddity(const char *enc, const char *s, size_t len)
         else if (cjk && !japanese && c >= 0x3041 && c <= 0x30FF)
             cost += 4;
         else if (cjk && ((c >= 0x100 && c < 0x370) || (c >= 0x2E80 && c < 0x2FE0) ||
-                         (c >= 0x3380 && c < 0x3400) || (c >= 0x2160 && c < 0x2180)))
-            cost += 8; /* Latin/IPA, combining marks, radicals, squared units, numerals */
-        else if (cjk && c >= 0x2500 && c < 0x2580)
+                         (c >= 0x3380 && c < 0x3400) || (c >= 0x2160 && c < 0x2180) ||
+                         (c >= 0x3200 && c < 0x3300) || (c >= 0xFE10 && c < 0xFE20) ||
+                         (c >= 0xFE30 && c < 0xFE70)))
+            cost += 8; /* Latin/IPA, combining marks, radicals, squared units, numerals,
+                        * enclosed ideographs, vertical and small forms */
+        else if (cjk && common_box(c))
             cost -= 4;
     }
     return cost;
@@ -378,9 +393,10 @@ static int ascii_only(const unsigned char *s, size_t len)
 /* Whether valid UTF-8 may still be a legacy CJK codec: short GBK or EUC-KR text is valid
  * UTF-8 by accident when each of its few non-ASCII characters is a byte pair from C2-DF
  * followed by 80-BF (通 in GBK is U+0368, 혹 in EUC-KR is U+0224). Real UTF-8 text rarely has
- * such a character alone between ASCII bytes: a letter of Latin Extended-B or IPA, a
- * combining mark on nothing, a single Hebrew or Arabic letter. Anything else keeps UTF-8. */
-static int utf8_by_accident(const unsigned char *s, size_t len)
+ * such a character alone between ASCII bytes: a letter of Latin Extended-A or -B touching no
+ * ASCII letter (not a word's), or a combining mark on nothing. IPA (`/ə/`), Greek, Cyrillic,
+ * Hebrew and the rest keep UTF-8, as does anything else. */
+static size_t utf8_by_accident(const unsigned char *s, size_t len)
 {
     size_t seen = 0;
     for (size_t i = 0; i < len;) {
@@ -392,13 +408,38 @@ static int utf8_by_accident(const unsigned char *s, size_t len)
         size_t n = tf__utf8_next(s + i, len - i, &c);
         int alone = (i == 0 || s[i - 1] < 0x80) && (i + n == len || s[i + n] < 0x80);
         int bare_mark = c >= 0x300 && c < 0x370 && (i == 0 || !isalpha(s[i - 1]));
-        int odd = (c >= 0x180 && c < 0x300) || bare_mark || (c >= 0x530 && c < 0x800);
+        int no_letter = (i == 0 || !isalpha(s[i - 1])) && (i + n == len || !isalpha(s[i + n]));
+        int odd = bare_mark || (c >= 0x100 && c < 0x250 && no_letter);
         if (n != 2 || !alone || !odd)
             return 0;
         seen++;
         i += n;
     }
-    return seen > 0;
+    return seen;
+}
+
+/* Keeps UTF-8 for text utf8_by_accident flagged unless a multibyte CJK codec reads it
+ * better by a margin. Only the CJK codecs compete: they are what such accidents come from. */
+static void utf8_or_cjk(const unsigned char *s, size_t len, size_t odd, tf__detection *det,
+                        tf__iconv_cache *cache)
+{
+    tf__buf tmp;
+    tf__buf_init(&tmp, 0);
+    /* The model knows too little of these characters to charge them what they cost. */
+    double best = candidate_score("UTF-8", s, len, 0, &tmp, cache) - 5.0 * (double)odd;
+    best += 4.0; /* the margin: clean text passing through unchanged matters most */
+    for (size_t i = 0; i < sizeof CANDIDATES / sizeof CANDIDATES[0]; i++) {
+        if (!is_multibyte_cjk(CANDIDATES[i]))
+            continue;
+        double sc = candidate_score(CANDIDATES[i], s, len, 0, &tmp, cache);
+        if (sc > best) {
+            best = sc;
+            det->encoding = CANDIDATES[i];
+            det->source = "detected";
+            det->confidence = 0.6;
+        }
+    }
+    tf__buf_free(&tmp);
 }
 
 void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *det,
@@ -430,17 +471,9 @@ void tf__detect(const unsigned char *s, size_t len, int final, tf__detection *de
         return;
     }
     size_t valid = tf__utf8_valid_prefix(s, len);
-    if (valid == len && utf8_by_accident(s, len)) {
-        tf__detection legacy;
-        memset(&legacy, 0, sizeof legacy);
-        double sc = choose_by_model(s, len, NULL, &legacy, cache);
-        tf__buf tmp;
-        tf__buf_init(&tmp, 0);
-        double as_utf8 = candidate_score("UTF-8", s, len, 0, &tmp, cache);
-        tf__buf_free(&tmp);
-        /* UTF-8 keeps a margin: clean text passing through unchanged matters most. */
-        if (is_multibyte_cjk(legacy.encoding) && sc > as_utf8 + 4.0)
-            *det = legacy;
+    size_t odd = valid == len ? utf8_by_accident(s, len) : 0;
+    if (odd) {
+        utf8_or_cjk(s, len, odd, det, cache);
         return;
     }
     if (valid == len)

@@ -42,6 +42,8 @@ static void test_clean_utf8_stays(void)
     CHECK_STR_EQ(detected("cafe\xCC\x81"), "UTF-8");              /* café, decomposed */
     CHECK_STR_EQ(detected("\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D"), "UTF-8"); /* שלום */
     CHECK_STR_EQ(detected("x \xD7\xA9 y"), "UTF-8");             /* one Hebrew letter */
+    CHECK_STR_EQ(detected("/\xC9\x99/"), "UTF-8");                /* IPA schwa */
+    CHECK_STR_EQ(detected("Dvo\xC5\x99\xC3\xA1k"), "UTF-8");     /* Dvořák */
     CHECK_STR_EQ(detected("\xC8\xA4"), "UTF-8");                  /* Ȥ alone */
     CHECK_STR_EQ(detected("setting(\xC2\xB7)"), "UTF-8");         /* middle dot */
     CHECK_STR_EQ(detected("\xE4\xB8\xAD\xE6\x96\x87"), "UTF-8");  /* 中文 */
