@@ -390,12 +390,71 @@ static int ascii_only(const unsigned char *s, size_t len)
     return 1;
 }
 
+/* The script of a two-byte UTF-8 character, for telling a word from an accident: 1 Latin
+ * Extended, 2 IPA and modifier letters, 3 Greek, 4 Cyrillic, 5 the rest; 0 for combining
+ * marks, which join any script, and for the neutral characters below. */
+static int script2(uint32_t c)
+{
+    /* Latin-1 and the spacing accents of the windows-125x codecs are neutral: UTF-8 read as
+     * one of those codecs mixes them with anything, and is UTF-8 for the repair stage. */
+    if (c < 0x100 || (c >= 0x2C6 && c <= 0x2DD))
+        return 0;
+    if (c < 0x250)
+        return 1;
+    if (c < 0x300)
+        return 2;
+    if (c < 0x370)
+        return 0;
+    if (c < 0x400)
+        return 3;
+    return c < 0x530 ? 4 : 5;
+}
+
+/* Two-byte characters that real text hardly ever has, even in their own language: archaic
+ * and symbol Greek, archaic and extended Cyrillic. */
+static int rare_anywhere(uint32_t c)
+{
+    return (c >= 0x370 && c < 0x380) || (c >= 0x3CF && c < 0x400) || (c >= 0x460 && c < 0x530);
+}
+
+/* A character that is odd as a word of its own (between spaces or punctuation): letters of
+ * Latin Extended-A and -B, modifier letters other than the accents and length marks, Hebrew
+ * points. Latin-1 is not among them: mojibake of UTF-8 is made of it, and is UTF-8 text for
+ * the repair stage to mend. */
+static int rare_alone(uint32_t c)
+{
+    if (c >= 0x2B0 && c < 0x300)
+        return !(c >= 0x2C6 && c <= 0x2C8) && c != 0x2CC && c != 0x2D0 && !(c >= 0x2D8 && c <= 0x2DD);
+    return (c >= 0x100 && c < 0x250) || (c >= 0x591 && c < 0x5C8);
+}
+
+/* Whether the run of non-ASCII characters s[i..end) is odd: one character rare_alone touching
+ * no ASCII letter, a combining mark on nothing, a rare_anywhere character, or two-byte
+ * characters of more than one script in one word (`ĳЩϵ` is 某些系 in GBK). */
+static int odd_run(const unsigned char *s, size_t len, size_t i, size_t end, size_t chars)
+{
+    int before = i > 0 && isalpha(s[i - 1]), after = end < len && isalpha(s[end]);
+    uint32_t c;
+    tf__utf8_next(s + i, len - i, &c);
+    if (chars == 1 && ((c >= 0x300 && c < 0x370 && !before) || (rare_alone(c) && !before && !after)))
+        return 1;
+    int first = 0;
+    for (size_t k = i; k < end; k += 2) {
+        tf__utf8_next(s + k, len - k, &c);
+        int sc = script2(c);
+        if ((sc && first && sc != first) || rare_anywhere(c))
+            return 1;
+        if (sc)
+            first = sc;
+    }
+    return 0;
+}
+
 /* Whether valid UTF-8 may still be a legacy CJK codec: short GBK or EUC-KR text is valid
  * UTF-8 by accident when each of its few non-ASCII characters is a byte pair from C2-DF
- * followed by 80-BF (通 in GBK is U+0368, 혹 in EUC-KR is U+0224). Real UTF-8 text rarely has
- * such a character alone between ASCII bytes: a letter of Latin Extended-A or -B touching no
- * ASCII letter (not a word's), or a combining mark on nothing. IPA (`/ə/`), Greek, Cyrillic,
- * Hebrew and the rest keep UTF-8, as does anything else. */
+ * followed by 80-BF (通 in GBK is U+0368, 某些系 is ĳЩϵ, 혹 in EUC-KR is U+0224). Real UTF-8
+ * text rarely has such a thing: see odd_run. IPA (`/ə/`), Greek, Cyrillic, Hebrew, words
+ * of one script and everything else keep UTF-8. Returns the number of odd characters. */
 static size_t utf8_by_accident(const unsigned char *s, size_t len)
 {
     size_t seen = 0;
@@ -404,16 +463,19 @@ static size_t utf8_by_accident(const unsigned char *s, size_t len)
             i++;
             continue;
         }
-        uint32_t c;
-        size_t n = tf__utf8_next(s + i, len - i, &c);
-        int alone = (i == 0 || s[i - 1] < 0x80) && (i + n == len || s[i + n] < 0x80);
-        int bare_mark = c >= 0x300 && c < 0x370 && (i == 0 || !isalpha(s[i - 1]));
-        int no_letter = (i == 0 || !isalpha(s[i - 1])) && (i + n == len || !isalpha(s[i + n]));
-        int odd = bare_mark || (c >= 0x100 && c < 0x250 && no_letter);
-        if (n != 2 || !alone || !odd)
+        size_t end = i, chars = 0;
+        while (end < len && s[end] >= 0x80) {
+            uint32_t c;
+            size_t n = tf__utf8_next(s + end, len - end, &c);
+            if (n != 2)
+                return 0;
+            end += n;
+            chars++;
+        }
+        if (!odd_run(s, len, i, end, chars))
             return 0;
-        seen++;
-        i += n;
+        seen += chars;
+        i = end;
     }
     return seen;
 }
