@@ -261,6 +261,10 @@ static int one_pass(tf_ctx *ctx, tf__repair_state *st, const char *src, size_t l
         rc = TF_E_NOMEM;
     if (rc == 0 && dbcs && tf__repair_dbcs(st, src, len, &ed))
         rc = TF_E_NOMEM;
+    /* Last, the whole-stretch pass: it replaces the windowed passes' edits where it reads a
+     * whole stretch better than they left it. */
+    if (rc == 0 && tf__repair_whole(st, src, len, &ed))
+        rc = TF_E_NOMEM;
     if (rc == 0 && ed.n == 0)
         rc = 1;
     else if (rc == 0)

@@ -146,4 +146,14 @@ int tf__repair_dbcs(tf__repair_state *st, const char *s, size_t len, tf__edits *
 int tf__dbcs_suspect(tf__repair_state *st, const char *s, size_t len);
 void tf__dbcs_state_free(tf__repair_state *st);
 
+/* The GB18030 two-byte code that older decoders read as the private-use character cp, or -1
+ * (repair_dbcs.c). */
+int tf__gb_pua_code(uint32_t cp);
+
+/* The whole-run pass (repair_whole.c): the segment, or each stretch of it a single-byte codec
+ * can encode, tried as one piece of mojibake under every codec chain (one or two layers); the
+ * best decoding becomes one edit when the model clearly prefers it. Runs before the windowed
+ * passes, which then only see what it left. Returns 0 or -1 when out of memory. */
+int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
+
 #endif

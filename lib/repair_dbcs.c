@@ -40,7 +40,7 @@ static const struct {
     {0xE83B, 0xFE76}, {0xE843, 0xFE7E}, {0xE854, 0xFE90}, {0xE855, 0xFE91}, {0xE864, 0xFEA0},
 };
 
-static int gb_pua_code(uint32_t cp)
+int tf__gb_pua_code(uint32_t cp)
 {
     for (size_t i = 0; i < sizeof GB_PUA / sizeof GB_PUA[0]; i++)
         if (GB_PUA[i].cp == cp)
@@ -259,7 +259,7 @@ typedef struct {
 static int encode_char(pass *p, int k, uint32_t cp, size_t i, size_t n)
 {
     tf__repair_state *st = p->st;
-    int pua = is_pua(cp) && strcmp(PAIRS[k].wrong, "GB18030") == 0 ? gb_pua_code(cp) : -1;
+    int pua = is_pua(cp) && strcmp(PAIRS[k].wrong, "GB18030") == 0 ? tf__gb_pua_code(cp) : -1;
     if (pua >= 0)
         return pua;
     if (tf__repair_iconv(st, PAIRS[k].wrong, "UTF-8", p->s + i, n, &p->bytes) || p->bytes.len != 2)
