@@ -296,6 +296,9 @@ static long final_ok(const char *s, size_t len, int cjk)
 /* A decoding must read like text on its own, not only beat the mojibake: clean text scores
  * -3 to -5 nats a character, mojibake and wrong-codec garbles -12 to -14. */
 #define MIN_PER_CHAR (-9.0)
+/* Two or more multibyte UTF-8 characters from the bytes are evidence of their own: a short
+ * word of rare Han (`形縮`) may then score lower. */
+#define MIN_PER_CHAR_UTF8 (-11.0)
 
 typedef struct {
     tf__repair_state *st;
@@ -305,11 +308,33 @@ typedef struct {
     long nhigh;    /* its windows-1252 mojibake characters */
     double now;    /* the same for the stretch as the earlier edits leave it */
     long now_high;
+    double bias;   /* added to the next offer's score (see try_1252) */
     double best_gain;
     char best_rule[64];
     tf__buf best;
-    tf__buf a, b, tmp; /* scratch */
+    tf__buf a, b, tmp, sc; /* scratch */
 } whole;
+
+/* The model's score of s[0..len), with box drawing (U+2500..257F) read as ASCII `+`: the
+ * model knows running text, and a table drawn in GBK (`©À©¤©¤`) must come back as the table
+ * it was (`├──`), not as whatever the model finds likelier. */
+static double score(whole *w, const char *s, size_t len, size_t *n)
+{
+    if (!memmem(s, len, "\xE2\x94", 2) && !memmem(s, len, "\xE2\x95", 2))
+        return tf__model_score(s, len, n);
+    tf__buf_clear(&w->sc);
+    for (size_t i = 0; i < len; i++) {
+        if (i + 2 < len && s[i] == '\xE2' && (s[i + 1] == '\x94' || s[i + 1] == '\x95')) {
+            tf__buf_putc(&w->sc, '+');
+            i += 2;
+            continue;
+        }
+        tf__buf_putc(&w->sc, (unsigned char)s[i]);
+    }
+    if (w->sc.failed)
+        return tf__model_score(s, len, n);
+    return tf__model_score(w->sc.data, w->sc.len, n);
+}
 
 /* Margins. Bytes that come back as UTF-8 with two or more multibyte characters are a pattern
  * clean text almost never makes, so the model only has to prefer the decoding; with one (`簡`
@@ -320,7 +345,7 @@ typedef struct {
  * took most of the gain and only what they missed (`¥H` for `以`) is still to win. */
 static double utf8_margin(long wide) { return wide >= 2 ? 0.0 : 6.0; }
 static double latin_margin(long nhigh) { return 8.0 + 1.5 * (double)nhigh; }
-static double latin_margin_now(long nhigh) { return 2.0 + 0.5 * (double)nhigh; }
+static double latin_margin_now(long nhigh) { return 0.5 * (double)nhigh; }
 
 /* Offers text as the repair of the stretch under rule (a format for label). wide > 0 says the
  * text is a UTF-8 decoding with that many non-ASCII characters, 0 a double-byte reading of
@@ -330,11 +355,11 @@ static void offer(whole *w, const char *text, size_t len, long wide, const char 
                   const char *label)
 {
     size_t n = 0;
-    double after = tf__model_score(text, len, &n);
+    double after = score(w, text, len, &n) + w->bias;
     double gain = after - w->before;
     double m = wide ? utf8_margin(wide) : latin_margin(w->nhigh);
     double m_now = wide ? utf8_margin(wide) : latin_margin_now(w->now_high);
-    if (n == 0 || after / (double)n < MIN_PER_CHAR || gain <= m || after - w->now <= m_now ||
+    if (n == 0 || after / (double)n < (wide >= 2 ? MIN_PER_CHAR_UTF8 : MIN_PER_CHAR) || gain <= m || after - w->now <= m_now ||
         gain <= w->best_gain)
         return;
     w->best_gain = gain;
@@ -369,24 +394,41 @@ static void try_utf8_dbcs(whole *w, int c)
               WDB[c].label);
 }
 
-/* Whether most non-ASCII characters of s[0..len) have a non-ASCII neighbour. Double-byte text
- * read as windows-1252 is dense (`ÖÐ£¬`); a European word has its accents alone between
- * letters (`Coatl‡n`), and a double-byte reading of those pairs a sign with a letter. */
-static int dense(const char *s, size_t len)
+static int ascii_letter(unsigned c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+/* Whether a non-ASCII character of s[0..len) sits inside a Latin word, with ASCII letters on
+ * both sides (`conf誕n`): a double-byte reading of a European word pairs its accent with the
+ * letter after it, which CJK text almost never shows. */
+static int inside_word(const char *s, size_t len)
 {
-    long high = 0, alone = 0;
-    int prev = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 1; i < len; i++) {
+        if (u[i] < 0xC0 || !ascii_letter(u[i - 1]))
+            continue;
+        size_t j = i + 1;
+        while (j < len && (u[j] & 0xC0) == 0x80)
+            j++;
+        if (j < len && ascii_letter(u[j]))
+            return 1;
+    }
+    return 0;
+}
+
+/* GBK and EUC-JP share the codes of the kana, so Japanese read either way gives the same kana
+ * and the model, which scores Han alike in both languages, cannot tell `値` from `猛`. Kana
+ * are Japanese text, though, so a Chinese or Korean codec's reading that has them pays half a
+ * nat for each (at most 6): a tie goes to Japanese, and no real Chinese reading loses by it. */
+static double kana_bias(int c, const char *s, size_t len)
+{
+    if (c == W_SJIS || c == W_EUCJP)
+        return 0;
+    long kana = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         i += tf__utf8_next((const unsigned char *)s + i, len - i, &cp);
-        int hi = cp >= 0x80, next = 0;
-        if (hi && i < len)
-            next = (unsigned char)s[i] >= 0x80;
-        high += hi;
-        alone += hi && !prev && !next;
-        prev = hi;
+        kana += tf__is_kana(cp);
     }
-    return alone * 2 <= high;
+    return -0.5 * (double)(kana < 12 ? kana : 12);
 }
 
 /* The stretch s[0..len) read as windows-1252 (or Latin-1): its bytes decoded with each
@@ -397,14 +439,18 @@ static void try_1252(whole *w, const char *s, size_t len)
 {
     if (encode_1252(w->st, s, len, &w->a))
         return;
-    for (int c = 0; c < W_NDB && dense(s, len); c++) {
+    /* Bytes that are UTF-8 with multibyte characters are UTF-8: no double-byte reading. */
+    int utf8 = valid_utf8(&w->a) && multibyte(&w->a) > 0;
+    for (int c = 0; c < W_NDB && !utf8; c++) {
         if (tf__repair_iconv(w->st, "UTF-8", WDB[c].iconv_name, w->a.data, w->a.len, &w->b))
             continue;
-        if (final_ok(w->b.data, w->b.len, 1) >= 2)
-            offer(w, w->b.data, w->b.len, 0, "%s read as windows-1252",
-                  WDB[c].label);
+        if (final_ok(w->b.data, w->b.len, 1) < 2 || inside_word(w->b.data, w->b.len))
+            continue;
+        w->bias = kana_bias(c, w->b.data, w->b.len);
+        offer(w, w->b.data, w->b.len, 0, "%s read as windows-1252", WDB[c].label);
+        w->bias = 0;
     }
-    if (!valid_utf8(&w->a) || multibyte(&w->a) == 0)
+    if (!utf8)
         return;
     long wide = final_ok(w->a.data, w->a.len, 0);
     if (wide >= 1)
@@ -468,11 +514,13 @@ static int emit(whole *w, size_t base, size_t slen, tf__edits *ed)
 }
 
 /* The stretch s[a..b) as the earlier edits leave it, in w->tmp. Returns 0 when none touches
- * it, 1 when some lie inside it, -1 when one reaches out of it (the stretch is then not
- * this pass's to judge), -2 when out of memory. */
+ * it, 1 when some lie inside it, 2 when they read it with different double-byte codecs (one
+ * text was written in one codec: such a mix is no reading to defend), -1 when one reaches out
+ * of it (the stretch is then not this pass's to judge), -2 when out of memory. */
 static int as_edited(whole *w, const tf__edits *ed, size_t a, size_t b)
 {
     int inside = 0;
+    const char *rule = NULL;
     for (size_t i = 0; i < ed->n; i++) {
         const tf__edit *e = &ed->v[i];
         if (e->end <= a || e->start >= b)
@@ -480,9 +528,14 @@ static int as_edited(whole *w, const tf__edits *ed, size_t a, size_t b)
         if (e->start < a || e->end > b)
             return -1;
         inside = 1;
+        if (!strstr(e->rule, "read as windows-1252"))
+            continue;
+        if (rule && strcmp(rule, e->rule) != 0)
+            inside = 2;
+        rule = e->rule;
     }
-    if (!inside)
-        return 0;
+    if (inside != 1)
+        return inside;
     tf__buf_clear(&w->tmp);
     for (size_t at = a;;) {
         const tf__edit *next = NULL;
@@ -525,10 +578,10 @@ static int reset(whole *w, const tf__edits *ed, size_t a, size_t b)
     int r = as_edited(w, ed, a, b);
     if (r < 0)
         return r == -1 ? 1 : -1;
-    w->before = w->now = tf__model_score(w->s + a, b - a, NULL);
+    w->before = w->now = score(w, w->s + a, b - a, NULL);
     w->nhigh = w->now_high = count_high(w, w->s + a, b - a);
     if (r == 1) {
-        double edited = tf__model_score(w->tmp.data, w->tmp.len, NULL);
+        double edited = score(w, w->tmp.data, w->tmp.len, NULL);
         if (edited > w->now) {
             w->now = edited;
             w->now_high = count_high(w, w->tmp.data, w->tmp.len);
@@ -588,6 +641,7 @@ int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits 
     tf__buf_init(&w.a, 0);
     tf__buf_init(&w.b, 0);
     tf__buf_init(&w.tmp, 0);
+    tf__buf_init(&w.sc, 0);
     long nhigh;
     int rc = 0;
     if (stretch_end(&w, 0, &nhigh) < len) { /* not all single-byte: double-byte readings */
@@ -604,5 +658,6 @@ int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits 
     tf__buf_free(&w.a);
     tf__buf_free(&w.b);
     tf__buf_free(&w.tmp);
+    tf__buf_free(&w.sc);
     return rc;
 }
