@@ -298,7 +298,7 @@ static long final_ok(const char *s, size_t len, int cjk)
 #define MIN_PER_CHAR (-9.0)
 /* Two or more multibyte UTF-8 characters from the bytes are evidence of their own: a short
  * word of rare Han (`形縮`) may then score lower. */
-#define MIN_PER_CHAR_UTF8 (-11.0)
+#define MIN_PER_CHAR_UTF8 (-12.5)
 
 typedef struct {
     tf__repair_state *st;
@@ -308,6 +308,7 @@ typedef struct {
     long nhigh;    /* its windows-1252 mojibake characters */
     double now;    /* the same for the stretch as the earlier edits leave it */
     long now_high;
+    int now_japanese; /* the earlier edits read no windows-1252 with a non-Japanese codec */
     double bias;   /* added to the next offer's score (see try_1252) */
     double best_gain;
     char best_rule[64];
@@ -376,6 +377,61 @@ static long multibyte(const tf__buf *b)
     return n;
 }
 
+/* The script of a non-ASCII character, for script_switches(): Latin, Greek, Cyrillic,
+ * Hebrew, Arabic, CJK; 0 for the rest (symbols, punctuation). */
+static int script_of(uint32_t c)
+{
+    static const uint32_t lim[][3] = {
+        {0xC0, 0x250, 1},    {0x1E00, 0x1F00, 1}, {0x370, 0x400, 2},    {0x400, 0x530, 3},
+        {0x590, 0x600, 4},   {0x600, 0x700, 5},   {0x2E80, 0xA000, 6},  {0xAC00, 0xD7A4, 6},
+        {0xF900, 0xFB00, 6}, {0xFF00, 0xFFF0, 6}, {0x20000, 0x32000, 6},
+    };
+    for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
+        if (c >= lim[i][0] && c < lim[i][1])
+            return (int)lim[i][2];
+    return 0;
+}
+
+/* Blocks running text hardly uses but a wrong codec's reading of UTF-8 bytes often lands in:
+ * CJK radicals, supplemental punctuation, bopomofo, CJK compatibility, small form variants
+ * (`⺎`, `⸍`, `㎸`). The model scores some of them like common symbols. */
+static int odd_block(uint32_t cp)
+{
+    return (cp >= 0x2E00 && cp <= 0x2FFF) || (cp >= 0x3100 && cp <= 0x312F) ||
+           (cp >= 0x31A0 && cp <= 0x31BF) || (cp >= 0x3300 && cp <= 0x33FF) ||
+           (cp >= 0xFE30 && cp <= 0xFE6F);
+}
+
+/* How often the script changes from one non-ASCII letter to the next, plus the characters of
+ * odd blocks. A UTF-8 decoding that
+ * hops between alphabets (`ǁ֫У`: Latin, Hebrew, Cyrillic) is a wrong codec's, yet the model,
+ * scoring each character on its own, can like it better than the right one. */
+static long script_switches(const char *s, size_t len)
+{
+    long n = 0;
+    int prev = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += tf__utf8_next((const unsigned char *)s + i, len - i, &cp);
+        n += odd_block(cp);
+        int sc = cp >= 0x80 ? script_of(cp) : 0;
+        if (sc && prev && sc != prev)
+            n++;
+        if (sc)
+            prev = sc;
+    }
+    return n;
+}
+
+#define SWITCH_COST 6.0 /* nats per script change in a UTF-8 decoding */
+
+static void offer_utf8(whole *w, const tf__buf *b, long wide, const char *rule, const char *label)
+{
+    w->bias = -SWITCH_COST * (double)script_switches(b->data, b->len);
+    offer(w, b->data, b->len, wide, rule, label);
+    w->bias = 0;
+}
+
 /* UTF-8 read as double-byte codec c, once or twice (the second layer's text is the first's
  * bytes read with c again, so it is tried when the first decoding is itself still UTF-8
  * read as c). */
@@ -385,29 +441,27 @@ static void try_utf8_dbcs(whole *w, int c)
         return;
     long wide = final_ok(w->a.data, w->a.len, 0);
     if (wide >= 1)
-        offer(w, w->a.data, w->a.len, wide, "utf-8 read as %s", WDB[c].label);
+        offer_utf8(w, &w->a, wide, "utf-8 read as %s", WDB[c].label);
     if (encode_dbcs(w->st, c, w->a.data, w->a.len, &w->b, &w->tmp) || multibyte(&w->b) == 0)
         return;
     wide = final_ok(w->b.data, w->b.len, 0);
     if (wide >= 1)
-        offer(w, w->b.data, w->b.len, wide, "utf-8 read as %s, twice",
-              WDB[c].label);
+        offer_utf8(w, &w->b, wide, "utf-8 read as %s, twice", WDB[c].label);
 }
 
 static int ascii_letter(unsigned c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
-/* Whether a non-ASCII character of s[0..len) sits inside a Latin word, with ASCII letters on
- * both sides (`conf誕n`): a double-byte reading of a European word pairs its accent with the
- * letter after it, which CJK text almost never shows. */
+/* Whether a CJK letter (U+2E80 and up: Han, kana, Hangul) of s[0..len) sits inside a Latin
+ * word, with ASCII letters on both sides (`conf誕n`): a double-byte reading of a European word
+ * pairs its accent with the letter after it, which CJK text almost never shows. Symbols
+ * (`text→any`) may. */
 static int inside_word(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 1; i < len; i++) {
-        if (u[i] < 0xC0 || !ascii_letter(u[i - 1]))
+    for (size_t i = 1; i + 3 < len; i++) {
+        if (u[i] < 0xE2 || (u[i] == 0xE2 && u[i + 1] < 0xBA) || !ascii_letter(u[i - 1]))
             continue;
-        size_t j = i + 1;
-        while (j < len && (u[j] & 0xC0) == 0x80)
-            j++;
+        size_t j = i + (u[i] >= 0xF0 ? 4 : 3);
         if (j < len && ascii_letter(u[j]))
             return 1;
     }
@@ -454,14 +508,13 @@ static void try_1252(whole *w, const char *s, size_t len)
         return;
     long wide = final_ok(w->a.data, w->a.len, 0);
     if (wide >= 1)
-        offer(w, w->a.data, w->a.len, wide, "%s", "");
+        offer_utf8(w, &w->a, wide, "%s", "");
     if (encode_1252(w->st, w->a.data, w->a.len, &w->b) || !valid_utf8(&w->b) ||
         multibyte(&w->b) == 0)
         return;
     wide = final_ok(w->b.data, w->b.len, 0);
     if (wide >= 1)
-        offer(w, w->b.data, w->b.len, wide, "utf-8 read as %s, twice",
-              "windows-1252");
+        offer_utf8(w, &w->b, wide, "utf-8 read as %s, twice", "windows-1252");
 }
 
 static const char *explain(const char *rule)
@@ -527,13 +580,16 @@ static int as_edited(whole *w, const tf__edits *ed, size_t a, size_t b)
             continue;
         if (e->start < a || e->end > b)
             return -1;
-        inside = 1;
+        if (!inside)
+            inside = 1;
         if (!strstr(e->rule, "read as windows-1252"))
             continue;
         if (rule && strcmp(rule, e->rule) != 0)
             inside = 2;
         rule = e->rule;
     }
+    w->now_japanese = !rule || strncmp(rule, "shift_jis", 9) == 0 ||
+                      strncmp(rule, "euc-jp", 6) == 0;
     if (inside != 1)
         return inside;
     tf__buf_clear(&w->tmp);
@@ -582,6 +638,10 @@ static int reset(whole *w, const tf__edits *ed, size_t a, size_t b)
     w->nhigh = w->now_high = count_high(w, w->s + a, b - a);
     if (r == 1) {
         double edited = score(w, w->tmp.data, w->tmp.len, NULL);
+        /* The priors offers get hold for the windowed passes' readings too. */
+        if (!w->now_japanese)
+            edited += kana_bias(W_GBK, w->tmp.data, w->tmp.len);
+        edited -= SWITCH_COST * (double)script_switches(w->tmp.data, w->tmp.len);
         if (edited > w->now) {
             w->now = edited;
             w->now_high = count_high(w, w->tmp.data, w->tmp.len);
