@@ -90,6 +90,7 @@ typedef struct tf__repair_state {
     tf__buf conv;                          /* scratch for conversions */
     tf__sb_rev rev[TF__SB_COUNT][128];     /* each codec's high half, sorted by code point */
     uint32_t lcls[0x600], lcls2[0x600];    /* latin classes of U+0000..05FF, U+2000..25FF */
+    uint8_t sb_enc[TF__SB_COUNT][0xC00];   /* the byte of U+0000..05FF, U+2000..25FF, or 0 */
     uint8_t *cjk_flags;                    /* repair_cjk.c's classes, built on first use */
     int8_t *dbcs_cost;                     /* repair_dbcs.c's character costs, likewise */
     char (*rules)[96];                     /* report rules, interned: items point at them */
@@ -150,10 +151,14 @@ void tf__dbcs_state_free(tf__repair_state *st);
  * (repair_dbcs.c). */
 int tf__gb_pua_code(uint32_t cp);
 
-/* The whole-run pass (repair_whole.c): the segment, or each stretch of it a single-byte codec
- * can encode, tried as one piece of mojibake under every codec chain (one or two layers); the
- * best decoding becomes one edit when the model clearly prefers it. Runs before the windowed
- * passes, which then only see what it left. Returns 0 or -1 when out of memory. */
-int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
+/* The whole-stretch pass (repair_whole.c): the segment, or each stretch of it a single-byte
+ * codec can encode, decoded back as one piece under every codec chain (one or two layers);
+ * the best decoding becomes one edit when the model clearly prefers it. It runs twice. With
+ * keep == (size_t)-1, first and on an empty edit list: the UTF-8 readings, whose bytes prove
+ * them (a segment they explain needs no windowed pass). Then after the latin pass, with keep
+ * the number of edits the first round made: the double-byte readings of windows-1252, which
+ * must also beat what the latin pass made of the stretch. Returns 0 or -1 (out of memory). */
+int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits *ed,
+                     size_t keep);
 
 #endif

@@ -489,13 +489,13 @@ static double kana_bias(int c, const char *s, size_t len)
  * double-byte codec, and as UTF-8 once or twice. A plain single layer of UTF-8 is left to
  * repair_latin.c, which knows the single-byte codecs' finer cases; it only competes here so
  * that a stretch it explains better is not taken for double-byte text. */
-static void try_1252(whole *w, const char *s, size_t len)
+static void try_1252(whole *w, const char *s, size_t len, int dbcs)
 {
     if (encode_1252(w->st, s, len, &w->a))
         return;
     /* Bytes that are UTF-8 with multibyte characters are UTF-8: no double-byte reading. */
     int utf8 = valid_utf8(&w->a) && multibyte(&w->a) > 0;
-    for (int c = 0; c < W_NDB && !utf8; c++) {
+    for (int c = 0; c < W_NDB && dbcs && !utf8; c++) {
         if (tf__repair_iconv(w->st, "UTF-8", WDB[c].iconv_name, w->a.data, w->a.len, &w->b))
             continue;
         if (final_ok(w->b.data, w->b.len, 1) < 2 || inside_word(w->b.data, w->b.len))
@@ -666,9 +666,21 @@ static size_t stretch_end(const whole *w, size_t i, long *nhigh)
     return i;
 }
 
+/* Whether s[a..b) overlaps one of the edits ed->v[0..n). */
+static int overlaps_first(const tf__edits *ed, size_t n, size_t a, size_t b)
+{
+    for (size_t i = 0; i < n && i < ed->n; i++)
+        if (a < ed->v[i].end && ed->v[i].start < b)
+            return 1;
+    return 0;
+}
+
 /* Each stretch a single-byte codec can encode, with two or more non-ASCII characters, on its
- * own; with the whole segment's double-byte readings when the stretch is the whole segment. */
-static int stretches(whole *w, tf__edits *ed)
+ * own. Before the windowed passes (dbcs 0) only its UTF-8 readings are tried, which need no
+ * other reading to beat; after the latin pass (dbcs 1) the double-byte readings too, against
+ * what that pass made of the stretch, skipping the stretches the first round repaired (the
+ * edits ed->v[0..keep)). */
+static int stretches(whole *w, tf__edits *ed, int dbcs, size_t keep)
 {
     for (size_t i = 0; i < w->len;) {
         long nhigh;
@@ -678,14 +690,11 @@ static int stretches(whole *w, tf__edits *ed)
             i += tf__utf8_next((const unsigned char *)w->s + i, w->len - i, &cp);
             continue;
         }
-        int r = nhigh >= 2 ? reset(w, ed, i, end) : 1;
+        int r = nhigh >= 2 && !overlaps_first(ed, keep, i, end) ? reset(w, ed, i, end) : 1;
         if (r < 0)
             return -1;
         if (r == 0) {
-            if (i == 0 && end == w->len)
-                for (int c = 0; c < W_NDB; c++)
-                    try_utf8_dbcs(w, c);
-            try_1252(w, w->s + i, end - i);
+            try_1252(w, w->s + i, end - i, dbcs);
             if (emit(w, i, end - i, ed) < 0)
                 return -1;
         }
@@ -694,7 +703,23 @@ static int stretches(whole *w, tf__edits *ed)
     return 0;
 }
 
-int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits *ed)
+/* The first round: the whole segment as UTF-8 read as a double-byte codec (when it is not all
+ * single-byte text), else its stretches as UTF-8 read as windows-1252 twice. */
+static int first_round(whole *w, tf__edits *ed)
+{
+    long nhigh;
+    if (stretch_end(w, 0, &nhigh) == w->len)
+        return stretches(w, ed, 0, 0);
+    int rc = reset(w, ed, 0, w->len);
+    for (int c = 0; c < W_NDB && rc == 0; c++)
+        try_utf8_dbcs(w, c);
+    if (rc == 0 && emit(w, 0, w->len, ed) < 0)
+        rc = -1;
+    return rc < 0 ? -1 : ed->n > 0 ? 0 : stretches(w, ed, 0, 0);
+}
+
+int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits *ed,
+                     size_t keep)
 {
     whole w = {.st = st, .s = s, .len = len};
     tf__buf_init(&w.best, 0);
@@ -702,18 +727,7 @@ int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits 
     tf__buf_init(&w.b, 0);
     tf__buf_init(&w.tmp, 0);
     tf__buf_init(&w.sc, 0);
-    long nhigh;
-    int rc = 0;
-    if (stretch_end(&w, 0, &nhigh) < len) { /* not all single-byte: double-byte readings */
-        rc = reset(&w, ed, 0, len);
-        for (int c = 0; c < W_NDB && rc == 0; c++)
-            try_utf8_dbcs(&w, c);
-        rc = rc < 0 ? -1 : rc == 0 ? emit(&w, 0, len, ed) : 0;
-    }
-    if (rc == 0)
-        rc = stretches(&w, ed);
-    else if (rc == 1)
-        rc = 0;
+    int rc = keep == (size_t)-1 ? first_round(&w, ed) : stretches(&w, ed, 1, keep);
     tf__buf_free(&w.best);
     tf__buf_free(&w.a);
     tf__buf_free(&w.b);
