@@ -34,7 +34,6 @@ void tf__repair_free(struct tf__repair_state *st)
     for (size_t i = 0; i < st->n_ic; i++)
         iconv_close(st->ic[i].cd);
     tf__cjk_state_free(st);
-    tf__dbcs_state_free(st);
     free(st->rules);
     tf__buf_free(&st->conv);
     free(st);
@@ -266,9 +265,8 @@ static int one_pass(tf_ctx *ctx, tf__repair_state *st, const char *src, size_t l
                     tf__pos *pos)
 {
     int latin = tf__latin_suspect(st, src, len);
-    int cjk = tf__cjk_suspect(st, src, len);
-    int dbcs = tf__dbcs_suspect(st, src, len);
-    if (cjk < 0 || dbcs < 0)
+    int cjk, dbcs;
+    if (tf__repair_scan(st, src, len, &cjk, &dbcs))
         return TF_E_NOMEM;
     if (!latin && !cjk && !dbcs)
         return 1;

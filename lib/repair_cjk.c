@@ -14,6 +14,7 @@
 #include "model.h"
 #include "repair.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,51 +91,86 @@ static unsigned pair_type(unsigned b1, unsigned b2)
     return x == 'C' && y == 'C' ? T_CC : T_NONE;
 }
 
-/* Decodes every two-byte code of codec c once and records the class pair of each character
- * it yields. About 24,000 tiny conversions per codec, done once per context. */
-static void fill_codec(tf__repair_state *st, uint16_t *tab, int c)
+/* Reads fill_codec's output: entry k (up to the k-th newline) is what code k decoded to. */
+static void record_codes(uint32_t *tab, int c, const tf__buf *in, const char *o, size_t n)
 {
-    tf__buf *out = &st->conv;
-    for (unsigned lead = 0x81; lead <= 0xFE; lead++) {
-        if (byte_class(lead) == 0)
-            continue; /* only pairs that can carry the pattern matter */
-        for (unsigned trail = 0x80; trail <= 0xFE; trail++) {
-            unsigned t = pair_type(lead, trail);
-            if (t == T_NONE)
-                continue;
-            char in[2] = {(char)lead, (char)trail};
-            if (tf__repair_iconv(st, "UTF-8", DBCS[c].iconv_name, in, 2, out))
-                continue;
-            uint32_t cp;
-            size_t n = tf__utf8_next((const unsigned char *)out->data, out->len, &cp);
-            int idx = n == out->len ? cjk_index(cp) : -1;
-            if (idx >= 0 && ((tab[idx] >> (2 * c)) & 3u) == 0)
-                tab[idx] |= (uint16_t)(t << (2 * c));
+    size_t k = 0, at = 0;
+    for (size_t i = 0; i < n && 3 * k < in->len; i++) {
+        if (o[i] != '\n')
+            continue;
+        uint32_t cp;
+        size_t len = i - at;
+        if (len > 0 && tf__utf8_next((const unsigned char *)o + at, len, &cp) == len &&
+            cp < 0x10000 && cjk_index(cp) >= 0 && ((tab[cp] >> (2 * c)) & 3u) == 0) {
+            unsigned lead = (unsigned char)in->data[3 * k], trail = (unsigned char)in->data[3 * k + 1];
+            tab[cp] |= pair_type(lead, trail) << (2 * c);
         }
+        k++;
+        at = i + 1;
     }
 }
 
-static uint16_t *cjk_table(tf__repair_state *st)
+/* Whether codec c has two-byte codes with this lead and trail at all: the codes sent to iconv
+ * in one piece, so that invalid ones, each of which stops the conversion, are few. */
+static int code_shape(int c, unsigned lead, unsigned trail)
 {
-    if (st->cjk_flags)
-        return (uint16_t *)st->cjk_flags;
-    uint16_t *tab = calloc(TABLE_SIZE, sizeof *tab);
-    if (!tab)
-        return NULL;
-    for (int c = 0; c < DB_COUNT; c++)
-        fill_codec(st, tab, c);
-    for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
-        tab[IDX_FORMS + 0x61 + (b - 0xA1)] |= T_SJIS_C1;
-    st->cjk_flags = (uint8_t *)tab;
-    return tab;
+    switch (c) {
+    case DB_GBK:
+        return lead >= 0x81;
+    case DB_BIG5:
+        return lead >= 0x81 && trail >= 0xA1;
+    case DB_SJIS:
+        return (lead >= 0x81 && lead <= 0x9F) || lead >= 0xE0;
+    case DB_EUCJP: /* 8E: a halfwidth katakana */
+        return (lead >= 0xA1 || (lead == 0x8E && trail <= 0xDF)) && trail >= 0xA1;
+    default:
+        return lead >= 0x81 && trail >= 0x81;
+    }
 }
 
-void tf__cjk_state_free(tf__repair_state *st)
+/* Records the class pair of the character each of codec c's two-byte codes that can carry
+ * the UTF-8 pattern decodes to (the first code wins). The codes go through iconv in one call,
+ * each followed by a newline; where a code does not decode, the call stops, that code's entry
+ * is left empty and the call resumes after it. */
+static int fill_codec(uint32_t *tab, int c)
 {
-    free(st->cjk_flags);
-    st->cjk_flags = NULL;
+    tf__buf in, out;
+    tf__buf_init(&in, 0);
+    tf__buf_init(&out, 0);
+    for (unsigned lead = 0x80; lead <= 0xEF; lead++)
+        for (unsigned trail = 0x80; trail <= 0xFE; trail++)
+            if (pair_type(lead, trail) != T_NONE && code_shape(c, lead, trail)) {
+                const char e[3] = {(char)lead, (char)trail, '\n'};
+                tf__buf_append(&in, e, 3);
+            }
+    iconv_t cd = iconv_open("UTF-8", DBCS[c].iconv_name);
+    int rc = in.failed || tf__buf_reserve(&out, in.len * 2 + 16) || cd == (iconv_t)-1 ? -1 : 0;
+    char *ip = in.data, *op = out.data;
+    size_t il = in.len, ol = in.len * 2 + 16;
+    while (rc == 0 && il > 0 && iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+        if (errno == E2BIG) {
+            rc = -1;
+            break;
+        }
+        size_t k = (size_t)(ip - in.data) / 3 + 1; /* entries up to the failed one */
+        while (op > out.data && op[-1] != '\n') { /* drop the failed entry's partial output */
+            op--;
+            ol++;
+        }
+        *op++ = '\n';
+        ol--;
+        ip = in.data + 3 * k;
+        il = in.len - 3 * k;
+        iconv(cd, NULL, NULL, NULL, NULL);
+    }
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+    if (rc == 0)
+        record_codes(tab, c, &in, out.data, (size_t)(op - out.data));
+    tf__buf_free(&in);
+    tf__buf_free(&out);
+    return rc;
 }
-
 /* ---- following the UTF-8 pattern ----------------------------------------------------- */
 
 /* Per codec, the chain is a small state: continuation bytes still expected (0-2) and whether
@@ -181,6 +217,63 @@ static int latin_high(uint32_t cp)
            cp == 0x2122 || (cp >= 0x80 && cp <= 0x9F);
 }
 
+
+/* The scan table: for each BMP character, its class pairs (bits 0-9, two per codec, and
+ * T_SJIS_C1), whether it is windows-1252 mojibake material (S_LATIN), and its cost for
+ * repair_dbcs.c's test (bits 16-23, a signed byte). Built once per context: five bulk
+ * conversions and a model look-up per character of U+2000..FFFF. */
+#define S_LATIN (1u << 11)
+
+static uint32_t *scan_table(tf__repair_state *st)
+{
+    if (st->scan)
+        return st->scan;
+    uint32_t *tab = calloc(0x10000, sizeof *tab);
+    if (!tab)
+        return NULL;
+    for (int c = 0; c < DB_COUNT; c++)
+        if (fill_codec(tab, c)) {
+            free(tab);
+            return NULL;
+        }
+    for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
+        tab[0xFF61 + (b - 0xA1)] |= T_SJIS_C1;
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        if (latin_high(cp))
+            tab[cp] |= S_LATIN;
+        if (cp >= 0x2000)
+            tab[cp] |= (uint32_t)(uint8_t)(int8_t)tf__dbcs_cost(cp) << 16;
+    }
+    st->scan = tab;
+    return tab;
+}
+
+/* The windowed pass's compact table (indexed by cjk_index), made from the scan table. */
+static uint16_t *cjk_table(tf__repair_state *st)
+{
+    if (st->cjk_flags)
+        return (uint16_t *)st->cjk_flags;
+    const uint32_t *scan = scan_table(st);
+    uint16_t *tab = scan ? calloc(TABLE_SIZE, sizeof *tab) : NULL;
+    if (!tab)
+        return NULL;
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        int idx = cjk_index(cp);
+        if (idx >= 0)
+            tab[idx] = (uint16_t)(scan[cp] & 0x7FFu);
+    }
+    st->cjk_flags = (uint8_t *)tab;
+    return tab;
+}
+
+void tf__cjk_state_free(tf__repair_state *st)
+{
+    free(st->cjk_flags);
+    st->cjk_flags = NULL;
+    free(st->scan);
+    st->scan = NULL;
+}
+
 #define LATIN_RUN_MIN 4 /* two double-byte characters */
 
 /* The 3-byte sequence at u (a lead E0..EF) when its continuation bytes are well formed. */
@@ -211,76 +304,76 @@ static inline size_t ascii_end(const unsigned char *u, size_t len, size_t i)
     return i;
 }
 
-int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
+/* What the scan keeps: every codec's chain, the run of windows-1252 material, and the
+ * double-byte test's sums. */
+typedef struct {
+    chain ch;
+    int latin_run, cjk;
+    long n, rare, sum;
+} scan_state;
+
+/* Feeds one non-ASCII character of table value v. */
+static inline void scan_char(scan_state *sc, uint32_t cp, uint32_t v)
+{
+    int cost = (int8_t)(uint8_t)(v >> 16);
+    if (cost) {
+        sc->n++;
+        sc->sum += cost;
+        sc->rare += cost < TF__RARE_Q;
+    }
+    if (sc->cjk)
+        return;
+    /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
+    sc->latin_run = (v & S_LATIN) ? sc->latin_run + 1 : 0;
+    if (sc->latin_run >= LATIN_RUN_MIN ||
+        (cp == 0xFFFD && (sc->ch.p1 | sc->ch.p2 | sc->ch.done)))
+        sc->cjk = 1;
+    else if (chain_step(&sc->ch, (uint16_t)(v & 0x7FFu)))
+        sc->cjk = 1;
+}
+
+int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs)
 {
     const unsigned char *u = (const unsigned char *)s;
-    uint16_t *tab = NULL;
-    chain ch = {0, 0, 0}; /* every codec's chain */
-    int latin_run = 0;
+    const uint32_t *tab = NULL;
+    scan_state sc = {{0, 0, 0}, 0, 0, 0, 0, 0};
     for (size_t i = 0; i < len;) {
         unsigned b = u[i];
         if (b < 0x80) {
             /* ASCII breaks every chain; letters and punctuation may be double-byte trail
              * bytes inside a run of Latin-1. With no such run open, the whole ASCII run is
              * passed over at once. */
-            chain_clear(&ch);
-            if (latin_run == 0) {
+            chain_clear(&sc.ch);
+            if (sc.latin_run == 0) {
                 i = ascii_end(u, len, i);
                 continue;
             }
             if (!(b >= 0x40 && b <= 0x7E))
-                latin_run = 0;
+                sc.latin_run = 0;
             i++;
             continue;
         }
-        if (b >= 0xE3 && b <= 0xE9 && i + 2 < len && (b != 0xE3 || cont2(u + i))) {
-            /* Fast path for U+3000..9FFF (ideographs, kana, CJK punctuation), the bulk of
-             * clean CJK text: one table look-up, no decoding of anything else. */
-            uint32_t c3 = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
-                          (u[i + 2] & 0x3F);
-            i += 3;
-            latin_run = 0;
-            if (!tab && !(tab = cjk_table(st)))
-                return -1;
-            if (chain_step(&ch, tab[c3 - 0x3000]))
-                return 1;
-            continue;
-        }
-        if (b == 0xEF && i + 2 < len && u[i + 1] >= 0xBC && cont2(u + i) &&
-            !(u[i + 1] == 0xBF && u[i + 2] >= 0xB0)) {
-            /* The halfwidth and fullwidth forms, U+FF00..FFEF: fullwidth punctuation. */
-            uint32_t cp = 0xF000u | ((uint32_t)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
-            i += 3;
-            latin_run = 0;
-            if (!tab && !(tab = cjk_table(st)))
-                return -1;
-            if (chain_step(&ch, tab[IDX_FORMS + (cp - 0xFF00)]))
-                return 1;
-            continue;
-        }
-        uint32_t cp;
-        size_t n = tf__utf8_next(u + i, len - i, &cp);
-        i += n;
-        /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
-        if (latin_high(cp))
-            latin_run++;
-        else if (!(cp >= 0x40 && cp <= 0x7E))
-            latin_run = 0;
-        if (latin_run >= LATIN_RUN_MIN)
-            return 1;
-        int idx = n >= 2 ? cjk_index(cp) : -1;
-        if (idx < 0) {
-            if (cp == 0xFFFD && (ch.p1 | ch.p2 | ch.done))
-                return 1;
-            chain_clear(&ch);
-            continue;
-        }
-        if (!tab && !(tab = cjk_table(st)))
+        if (!tab && !(tab = scan_table(st)))
             return -1;
-        if (chain_step(&ch, tab[idx]))
-            return 1;
+        uint32_t cp;
+        if (b >= 0xE0 && b <= 0xEF && i + 2 < len && cont2(u + i)) { /* the bulk of CJK */
+            cp = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
+                 (u[i + 2] & 0x3F);
+            i += 3;
+        } else {
+            i += tf__utf8_next(u + i, len - i, &cp);
+        }
+        scan_char(&sc, cp, cp < 0x10000 ? tab[cp] : 0);
     }
+    *cjk = sc.cjk;
+    *dbcs = tf__dbcs_verdict(sc.n, sc.rare, sc.sum);
     return 0;
+}
+
+int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
+{
+    int cjk, dbcs;
+    return tf__repair_scan(st, s, len, &cjk, &dbcs) ? -1 : cjk;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */

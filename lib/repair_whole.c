@@ -485,12 +485,39 @@ static double kana_bias(int c, const char *s, size_t len)
     return -0.5 * (double)(kana < 12 ? kana : 12);
 }
 
+/* The single-byte codec a layer was read with, named as repair_latin.c names it: Latin-1
+ * when every character is below U+0100 (ftfy's order: the first codec that explains it). */
+static const char *sb_label(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += tf__utf8_next((const unsigned char *)s + i, len - i, &cp);
+        if (cp >= 0x100)
+            return "windows-1252";
+    }
+    return "latin-1";
+}
+
+/* The rule of two single-byte layers, outer text s[0..len), inner text in inner; returns a
+ * format for offer() (its % signs are the names', which have none). */
+static const char *sb_chain(const char *s, size_t len, const tf__buf *inner, char *rule,
+                            size_t size)
+{
+    const char *outer = sb_label(s, len), *in = sb_label(inner->data, inner->len);
+    if (strcmp(outer, in) == 0)
+        snprintf(rule, size, "utf-8 read as %s, 2 times", outer);
+    else
+        snprintf(rule, size, "utf-8 read as %s, then as %s", outer, in);
+    return rule;
+}
+
 /* The stretch s[0..len) read as windows-1252 (or Latin-1): its bytes decoded with each
  * double-byte codec, and as UTF-8 once or twice. A plain single layer of UTF-8 is left to
  * repair_latin.c, which knows the single-byte codecs' finer cases; it only competes here so
  * that a stretch it explains better is not taken for double-byte text. */
 static void try_1252(whole *w, const char *s, size_t len, int dbcs)
 {
+    char rule[64];
     if (encode_1252(w->st, s, len, &w->a))
         return;
     /* Bytes that are UTF-8 with multibyte characters are UTF-8: no double-byte reading. */
@@ -514,7 +541,7 @@ static void try_1252(whole *w, const char *s, size_t len, int dbcs)
         return;
     wide = final_ok(w->b.data, w->b.len, 0);
     if (wide >= 1)
-        offer_utf8(w, &w->b, wide, "utf-8 read as %s, twice", "windows-1252");
+        offer_utf8(w, &w->b, wide, sb_chain(s, len, &w->a, rule, sizeof rule), "");
 }
 
 static const char *explain(const char *rule)
