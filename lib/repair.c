@@ -264,9 +264,8 @@ static int covered(const char *s, size_t len, const tf__edits *ed)
 static int one_pass(tf_ctx *ctx, tf__repair_state *st, const char *src, size_t len, tf__buf *out,
                     tf__pos *pos)
 {
-    int latin = tf__latin_suspect(st, src, len);
-    int cjk, dbcs;
-    if (tf__repair_scan(st, src, len, &cjk, &dbcs))
+    int cjk, dbcs, latin;
+    if (tf__repair_scan(st, src, len, &cjk, &dbcs, &latin))
         return TF_E_NOMEM;
     if (!latin && !cjk && !dbcs)
         return 1;

@@ -91,7 +91,7 @@ typedef struct tf__repair_state {
     tf__sb_rev rev[TF__SB_COUNT][128];     /* each codec's high half, sorted by code point */
     uint32_t lcls[0x600], lcls2[0x600];    /* latin classes of U+0000..05FF, U+2000..25FF */
     uint8_t sb_enc[TF__SB_COUNT][0xC00];   /* the byte of U+0000..05FF, U+2000..25FF, or 0 */
-    uint32_t *scan;                        /* repair_cjk.c's character table, first use */
+    uint16_t *scan;                        /* repair_cjk.c's character table, first use */
     uint8_t *cjk_flags;                    /* repair_cjk.c's pass classes, made from it */
     char (*rules)[96];                     /* report rules, interned: items point at them */
     size_t n_rules;
@@ -147,13 +147,14 @@ int tf__dbcs_suspect(tf__repair_state *st, const char *s, size_t len);
 /* The test's parts (repair_dbcs.c): a character's cost in quarter nats (0: not looked at),
  * and the verdict on a segment's n looked-at characters, rare of them rare, costing sum. */
 int tf__dbcs_cost(uint32_t cp);
-#define TF__RARE_Q (-40) /* a rare character costs less than -10 nats (quarter nats) */
 int tf__dbcs_verdict(long n, long rare, long sum);
 
-/* The CJK and double-byte tests in one pass (repair_cjk.c): one read of a per-context
- * 64K-entry character table per character, no iconv. Sets *cjk and *dbcs to the two tests'
- * answers; returns 0, or -1 when out of memory (the table is built on first use). */
-int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs);
+/* The CJK, double-byte and latin tests in one pass (repair_cjk.c): one read of a per-context
+ * 64K-entry character table per character, no iconv. Sets *cjk, *dbcs and *latin to the
+ * three tests' answers; returns 0, or -1 when out of memory (the table is built on first
+ * use). */
+int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs,
+                    int *latin);
 
 /* The GB18030 two-byte code that older decoders read as the private-use character cp, or -1
  * (repair_dbcs.c). */

@@ -92,7 +92,7 @@ static unsigned pair_type(unsigned b1, unsigned b2)
 }
 
 /* Reads fill_codec's output: entry k (up to the k-th newline) is what code k decoded to. */
-static void record_codes(uint32_t *tab, int c, const tf__buf *in, const char *o, size_t n)
+static void record_codes(uint16_t *tab, int c, const tf__buf *in, const char *o, size_t n)
 {
     size_t k = 0, at = 0;
     for (size_t i = 0; i < n && 3 * k < in->len; i++) {
@@ -103,7 +103,7 @@ static void record_codes(uint32_t *tab, int c, const tf__buf *in, const char *o,
         if (len > 0 && tf__utf8_next((const unsigned char *)o + at, len, &cp) == len &&
             cp < 0x10000 && cjk_index(cp) >= 0 && ((tab[cp] >> (2 * c)) & 3u) == 0) {
             unsigned lead = (unsigned char)in->data[3 * k], trail = (unsigned char)in->data[3 * k + 1];
-            tab[cp] |= pair_type(lead, trail) << (2 * c);
+            tab[cp] |= (uint16_t)(pair_type(lead, trail) << (2 * c));
         }
         k++;
         at = i + 1;
@@ -132,7 +132,7 @@ static int code_shape(int c, unsigned lead, unsigned trail)
  * the UTF-8 pattern decodes to (the first code wins). The codes go through iconv in one call,
  * each followed by a newline; where a code does not decode, the call stops, that code's entry
  * is left empty and the call resumes after it. */
-static int fill_codec(uint32_t *tab, int c)
+static int fill_codec(uint16_t *tab, int c)
 {
     tf__buf in, out;
     tf__buf_init(&in, 0);
@@ -218,17 +218,19 @@ static int latin_high(uint32_t cp)
 }
 
 
-/* The scan table: for each BMP character, its class pairs (bits 0-9, two per codec, and
- * T_SJIS_C1), whether it is windows-1252 mojibake material (S_LATIN), and its cost for
- * repair_dbcs.c's test (bits 16-23, a signed byte). Built once per context: five bulk
- * conversions and a model look-up per character of U+2000..FFFF. */
-#define S_LATIN (1u << 11)
+/* The scan table: for each BMP character, its class pairs (bits 0-10: two bits per codec,
+ * and T_SJIS_C1) and its cost for repair_dbcs.c's test in whole nats, rounded (bits 11-15;
+ * 0: not looked at, at most 31). Two bytes an entry keep the Han block (42 KiB) in the first
+ * level cache, which the scan's one read per character needs more than the cost's quarter
+ * nats. Built once per context: five bulk conversions and a model look-up per character of
+ * U+2000..FFFF. */
+#define S_COST_SHIFT 11
 
-static uint32_t *scan_table(tf__repair_state *st)
+static uint16_t *scan_table(tf__repair_state *st)
 {
     if (st->scan)
         return st->scan;
-    uint32_t *tab = calloc(0x10000, sizeof *tab);
+    uint16_t *tab = calloc(0x10000, sizeof *tab);
     if (!tab)
         return NULL;
     for (int c = 0; c < DB_COUNT; c++)
@@ -238,11 +240,10 @@ static uint32_t *scan_table(tf__repair_state *st)
         }
     for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
         tab[0xFF61 + (b - 0xA1)] |= T_SJIS_C1;
-    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
-        if (latin_high(cp))
-            tab[cp] |= S_LATIN;
-        if (cp >= 0x2000)
-            tab[cp] |= (uint32_t)(uint8_t)(int8_t)tf__dbcs_cost(cp) << 16;
+    for (uint32_t cp = 0x2000; cp < 0x10000; cp++) {
+        int q = tf__dbcs_cost(cp), nats = (2 - q) / 4; /* quarter nats to whole, rounded */
+        if (q)
+            tab[cp] |= (uint16_t)((nats < 1 ? 1 : nats > 31 ? 31 : nats) << S_COST_SHIFT);
     }
     st->scan = tab;
     return tab;
@@ -253,7 +254,7 @@ static uint16_t *cjk_table(tf__repair_state *st)
 {
     if (st->cjk_flags)
         return (uint16_t *)st->cjk_flags;
-    const uint32_t *scan = scan_table(st);
+    const uint16_t *scan = scan_table(st);
     uint16_t *tab = scan ? calloc(TABLE_SIZE, sizeof *tab) : NULL;
     if (!tab)
         return NULL;
@@ -304,76 +305,124 @@ static inline size_t ascii_end(const unsigned char *u, size_t len, size_t i)
     return i;
 }
 
-/* What the scan keeps: every codec's chain, the run of windows-1252 material, and the
- * double-byte test's sums. */
+/* What the scan keeps: every codec's chain, the run of windows-1252 material, the latin
+ * pass's class of the last character (repair_latin.c's test), the double-byte test's sums,
+ * and the three answers. */
 typedef struct {
     chain ch;
-    int latin_run, cjk;
+    uint32_t lprev;
+    int latin_run;
     long n, rare, sum;
+    int cjk, latin;
 } scan_state;
 
-/* Feeds one non-ASCII character of table value v. */
-static inline void scan_char(scan_state *sc, uint32_t cp, uint32_t v)
+/* The latin pass's test for one character of class cls (0 for ASCII other than a space, and
+ * for characters it gives no role): a lead right before a continuation of the same codec, a
+ * lost no-break space, a C1 control, or U+FFFD after a lead. */
+static inline void latin_char(scan_state *sc, uint32_t cp, uint32_t cls)
 {
-    int cost = (int8_t)(uint8_t)(v >> 16);
-    if (cost) {
-        sc->n++;
-        sc->sum += cost;
-        sc->rare += cost < TF__RARE_Q;
-    }
-    if (sc->cjk)
-        return;
+    if ((cls & TF__L_C1) || (sc->lprev & (cls >> 10) & TF__L_LEADS) ||
+        (cp == ' ' && (sc->lprev & TF__L_A0)) || (cp == 0xFFFD && (sc->lprev & TF__L_LEADS)))
+        sc->latin = 1;
+    sc->lprev = cls;
+}
+
+/* A character other than a three-byte one of U+2600 and up (which scan_cjk_run takes). */
+static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, unsigned v)
+{
+    uint32_t cls = cp < 0x600 ? st->lcls[cp] : cp >= 0x2000 && cp < 0x2600 ? st->lcls2[cp - 0x2000] : 0;
+    latin_char(sc, cp, cls);
+    unsigned cost = v >> S_COST_SHIFT;
+    sc->n += cost != 0;
+    sc->sum += cost;
+    sc->rare += cost >= 11; /* below -10.5 nats: repair_dbcs.c's rare is below -10 */
     /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
-    sc->latin_run = (v & S_LATIN) ? sc->latin_run + 1 : 0;
+    sc->latin_run = latin_high(cp) ? sc->latin_run + 1 : 0;
     if (sc->latin_run >= LATIN_RUN_MIN ||
         (cp == 0xFFFD && (sc->ch.p1 | sc->ch.p2 | sc->ch.done)))
         sc->cjk = 1;
-    else if (chain_step(&sc->ch, (uint16_t)(v & 0x7FFu)))
+    else if (!sc->cjk && chain_step(&sc->ch, (uint16_t)(v & 0x7FFu)))
         sc->cjk = 1;
 }
 
-int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs)
+/* The bulk of CJK text: three-byte characters of U+2600 and up, from u[i] on, in a tight loop
+ * with the state in registers. Returns where the run ends. */
+static size_t scan_cjk_run(const uint16_t *tab, scan_state *sc, const unsigned char *u,
+                           size_t len, size_t i)
+{
+    size_t start = i;
+    chain ch = sc->ch;
+    long n = sc->n, sum = sc->sum, rare = sc->rare;
+    int hit = sc->cjk;
+    while (i + 2 < len && (u[i] & 0xF0) == 0xE0 && u[i] >= 0xE2 && cont2(u + i)) {
+        uint32_t cp = ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
+                      (u[i + 2] & 0x3F);
+        if (cp < 0x2600 || cp == 0xFFFD) /* U+FFFD has rules of its own (scan_other) */
+            break;
+        unsigned v = tab[cp], cost = v >> S_COST_SHIFT;
+        n += cost != 0;
+        sum += cost;
+        rare += cost >= 11;
+        hit |= chain_step(&ch, (uint16_t)(v & 0x7FFu));
+        i += 3;
+    }
+    if (i == start)
+        return i;
+    sc->ch = ch;
+    sc->n = n, sc->sum = sum, sc->rare = rare;
+    sc->cjk = hit;
+    sc->latin_run = 0; /* such characters have no role in the latin tests */
+    sc->lprev = 0;
+    return i;
+}
+
+/* An ASCII byte at u[i]: it breaks every chain; letters and punctuation may be double-byte
+ * trail bytes inside a run of Latin-1. With no such run open and no latin lead before it, the
+ * whole ASCII run is passed over at once. Returns where to go on. */
+static size_t scan_ascii(scan_state *sc, const unsigned char *u, size_t len, size_t i)
+{
+    chain_clear(&sc->ch);
+    latin_char(sc, u[i], 0);
+    if (sc->latin_run == 0)
+        return ascii_end(u, len, i + 1);
+    if (!(u[i] >= 0x40 && u[i] <= 0x7E))
+        sc->latin_run = 0;
+    return i + 1;
+}
+
+int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs,
+                    int *latin)
 {
     const unsigned char *u = (const unsigned char *)s;
-    const uint32_t *tab = NULL;
-    scan_state sc = {{0, 0, 0}, 0, 0, 0, 0, 0};
+    const uint16_t *tab = NULL;
+    scan_state sc;
+    memset(&sc, 0, sizeof sc);
     for (size_t i = 0; i < len;) {
-        unsigned b = u[i];
-        if (b < 0x80) {
-            /* ASCII breaks every chain; letters and punctuation may be double-byte trail
-             * bytes inside a run of Latin-1. With no such run open, the whole ASCII run is
-             * passed over at once. */
-            chain_clear(&sc.ch);
-            if (sc.latin_run == 0) {
-                i = ascii_end(u, len, i);
-                continue;
-            }
-            if (!(b >= 0x40 && b <= 0x7E))
-                sc.latin_run = 0;
-            i++;
+        if (u[i] < 0x80) {
+            i = scan_ascii(&sc, u, len, i);
             continue;
         }
         if (!tab && !(tab = scan_table(st)))
             return -1;
-        uint32_t cp;
-        if (b >= 0xE0 && b <= 0xEF && i + 2 < len && cont2(u + i)) { /* the bulk of CJK */
-            cp = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
-                 (u[i + 2] & 0x3F);
-            i += 3;
-        } else {
-            i += tf__utf8_next(u + i, len - i, &cp);
+        size_t j = scan_cjk_run(tab, &sc, u, len, i);
+        if (j > i) {
+            i = j;
+            continue;
         }
-        scan_char(&sc, cp, cp < 0x10000 ? tab[cp] : 0);
+        uint32_t cp;
+        i += tf__utf8_next(u + i, len - i, &cp);
+        scan_other(st, &sc, cp, cp < 0x10000 ? tab[cp] : 0);
     }
     *cjk = sc.cjk;
-    *dbcs = tf__dbcs_verdict(sc.n, sc.rare, sc.sum);
+    *dbcs = tf__dbcs_verdict(sc.n, sc.rare, -4 * sc.sum); /* the test counts quarter nats */
+    *latin = sc.latin;
     return 0;
 }
 
 int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
 {
-    int cjk, dbcs;
-    return tf__repair_scan(st, s, len, &cjk, &dbcs) ? -1 : cjk;
+    int cjk, dbcs, latin;
+    return tf__repair_scan(st, s, len, &cjk, &dbcs, &latin) ? -1 : cjk;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
