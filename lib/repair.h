@@ -91,7 +91,7 @@ typedef struct tf__repair_state {
     tf__sb_rev rev[TF__SB_COUNT][128];     /* each codec's high half, sorted by code point */
     uint32_t lcls[0x600], lcls2[0x600];    /* latin classes of U+0000..05FF, U+2000..25FF */
     uint8_t sb_enc[TF__SB_COUNT][0xC00];   /* the byte of U+0000..05FF, U+2000..25FF, or 0 */
-    uint16_t *scan;                        /* repair_cjk.c's character table, first use */
+    uint32_t *scan;                        /* repair_cjk.c's character table, first use */
     uint8_t *cjk_flags;                    /* repair_cjk.c's pass classes, made from it */
     char (*rules)[96];                     /* report rules, interned: items point at them */
     size_t n_rules;

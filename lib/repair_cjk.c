@@ -92,7 +92,7 @@ static unsigned pair_type(unsigned b1, unsigned b2)
 }
 
 /* Reads fill_codec's output: entry k (up to the k-th newline) is what code k decoded to. */
-static void record_codes(uint16_t *tab, int c, const tf__buf *in, const char *o, size_t n)
+static void record_codes(uint32_t *tab, int c, const tf__buf *in, const char *o, size_t n)
 {
     size_t k = 0, at = 0;
     for (size_t i = 0; i < n && 3 * k < in->len; i++) {
@@ -103,7 +103,7 @@ static void record_codes(uint16_t *tab, int c, const tf__buf *in, const char *o,
         if (len > 0 && tf__utf8_next((const unsigned char *)o + at, len, &cp) == len &&
             cp < 0x10000 && cjk_index(cp) >= 0 && ((tab[cp] >> (2 * c)) & 3u) == 0) {
             unsigned lead = (unsigned char)in->data[3 * k], trail = (unsigned char)in->data[3 * k + 1];
-            tab[cp] |= (uint16_t)(pair_type(lead, trail) << (2 * c));
+            tab[cp] |= pair_type(lead, trail) << (2 * c);
         }
         k++;
         at = i + 1;
@@ -132,7 +132,7 @@ static int code_shape(int c, unsigned lead, unsigned trail)
  * the UTF-8 pattern decodes to (the first code wins). The codes go through iconv in one call,
  * each followed by a newline; where a code does not decode, the call stops, that code's entry
  * is left empty and the call resumes after it. */
-static int fill_codec(uint16_t *tab, int c)
+static int fill_codec(uint32_t *tab, int c)
 {
     tf__buf in, out;
     tf__buf_init(&in, 0);
@@ -219,18 +219,16 @@ static int latin_high(uint32_t cp)
 
 
 /* The scan table: for each BMP character, its class pairs (bits 0-10: two bits per codec,
- * and T_SJIS_C1) and its cost for repair_dbcs.c's test in whole nats, rounded (bits 11-15;
- * 0: not looked at, at most 31). Two bytes an entry keep the Han block (42 KiB) in the first
- * level cache, which the scan's one read per character needs more than the cost's quarter
- * nats. Built once per context: five bulk conversions and a model look-up per character of
- * U+2000..FFFF. */
-#define S_COST_SHIFT 11
+ * and T_SJIS_C1) and its cost for repair_dbcs.c's test in quarter nats (bits 16-23, a signed
+ * byte; 0: not looked at). Built once per context: five bulk conversions and a model look-up
+ * per character of U+2000..FFFF. */
+#define S_COST_SHIFT 16
 
-static uint16_t *scan_table(tf__repair_state *st)
+static uint32_t *scan_table(tf__repair_state *st)
 {
     if (st->scan)
         return st->scan;
-    uint16_t *tab = calloc(0x10000, sizeof *tab);
+    uint32_t *tab = calloc(0x10000, sizeof *tab);
     if (!tab)
         return NULL;
     for (int c = 0; c < DB_COUNT; c++)
@@ -241,9 +239,7 @@ static uint16_t *scan_table(tf__repair_state *st)
     for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
         tab[0xFF61 + (b - 0xA1)] |= T_SJIS_C1;
     for (uint32_t cp = 0x2000; cp < 0x10000; cp++) {
-        int q = tf__dbcs_cost(cp), nats = (2 - q) / 4; /* quarter nats to whole, rounded */
-        if (q)
-            tab[cp] |= (uint16_t)((nats < 1 ? 1 : nats > 31 ? 31 : nats) << S_COST_SHIFT);
+        tab[cp] |= (uint32_t)(uint8_t)(int8_t)tf__dbcs_cost(cp) << S_COST_SHIFT;
     }
     st->scan = tab;
     return tab;
@@ -254,7 +250,7 @@ static uint16_t *cjk_table(tf__repair_state *st)
 {
     if (st->cjk_flags)
         return (uint16_t *)st->cjk_flags;
-    const uint16_t *scan = scan_table(st);
+    const uint32_t *scan = scan_table(st);
     uint16_t *tab = scan ? calloc(TABLE_SIZE, sizeof *tab) : NULL;
     if (!tab)
         return NULL;
@@ -328,14 +324,14 @@ static inline void latin_char(scan_state *sc, uint32_t cp, uint32_t cls)
 }
 
 /* A character other than a three-byte one of U+2600 and up (which scan_cjk_run takes). */
-static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, unsigned v)
+static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, uint32_t v)
 {
     uint32_t cls = cp < 0x600 ? st->lcls[cp] : cp >= 0x2000 && cp < 0x2600 ? st->lcls2[cp - 0x2000] : 0;
     latin_char(sc, cp, cls);
-    unsigned cost = v >> S_COST_SHIFT;
+    int cost = (int8_t)(uint8_t)(v >> S_COST_SHIFT);
     sc->n += cost != 0;
     sc->sum += cost;
-    sc->rare += cost >= 11; /* below -10.5 nats: repair_dbcs.c's rare is below -10 */
+    sc->rare += cost < -40; /* repair_dbcs.c's rare: below -10 nats */
     /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
     sc->latin_run = latin_high(cp) ? sc->latin_run + 1 : 0;
     if (sc->latin_run >= LATIN_RUN_MIN ||
@@ -347,7 +343,7 @@ static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, 
 
 /* The bulk of CJK text: three-byte characters of U+2600 and up, from u[i] on, in a tight loop
  * with the state in registers. Returns where the run ends. */
-static size_t scan_cjk_run(const uint16_t *tab, scan_state *sc, const unsigned char *u,
+static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned char *u,
                            size_t len, size_t i)
 {
     size_t start = i;
@@ -359,10 +355,11 @@ static size_t scan_cjk_run(const uint16_t *tab, scan_state *sc, const unsigned c
                       (u[i + 2] & 0x3F);
         if (cp < 0x2600 || cp == 0xFFFD) /* U+FFFD has rules of its own (scan_other) */
             break;
-        unsigned v = tab[cp], cost = v >> S_COST_SHIFT;
+        uint32_t v = tab[cp];
+        int cost = (int8_t)(uint8_t)(v >> S_COST_SHIFT);
         n += cost != 0;
         sum += cost;
-        rare += cost >= 11;
+        rare += cost < -40;
         hit |= chain_step(&ch, (uint16_t)(v & 0x7FFu));
         i += 3;
     }
@@ -394,7 +391,7 @@ int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, i
                     int *latin)
 {
     const unsigned char *u = (const unsigned char *)s;
-    const uint16_t *tab = NULL;
+    const uint32_t *tab = NULL;
     scan_state sc;
     memset(&sc, 0, sizeof sc);
     for (size_t i = 0; i < len;) {
@@ -414,7 +411,7 @@ int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, i
         scan_other(st, &sc, cp, cp < 0x10000 ? tab[cp] : 0);
     }
     *cjk = sc.cjk;
-    *dbcs = tf__dbcs_verdict(sc.n, sc.rare, -4 * sc.sum); /* the test counts quarter nats */
+    *dbcs = tf__dbcs_verdict(sc.n, sc.rare, sc.sum);
     *latin = sc.latin;
     return 0;
 }
