@@ -39,6 +39,7 @@ static const struct {
  * L = a UTF-8 lead of three bytes (E0..EF), C = a continuation (80..BF). */
 enum { T_NONE = 0, T_LC = 1, T_CL = 2, T_CC = 3 };
 #define T_SJIS_C1 (1u << 10) /* a halfwidth katakana whose one Shift_JIS byte is a C */
+#define S_C1 (1u << 20)      /* the same in the scan table, above its five nibbles */
 
 /* The table covers U+3000..9FFF, the Hangul syllables, the halfwidth/fullwidth forms, and the
  * symbols, Greek and Cyrillic the double-byte codecs also hold (`╀`, `∪`): every character
@@ -91,6 +92,18 @@ static unsigned pair_type(unsigned b1, unsigned b2)
     return x == 'C' && y == 'C' ? T_CC : T_NONE;
 }
 
+/* A class pair as the two byte classes the scan's lanes hold (L = 1, C = 2, first byte high):
+ * L C 0110, C L 1001, C C 1010. */
+static unsigned pair_nibble(unsigned t)
+{
+    return t == T_LC ? 0x6u : t == T_CL ? 0x9u : t == T_CC ? 0xAu : 0u;
+}
+
+static unsigned nibble_pair(unsigned n)
+{
+    return n == 0x6u ? T_LC : n == 0x9u ? T_CL : n == 0xAu ? T_CC : T_NONE;
+}
+
 /* Reads fill_codec's output: entry k (up to the k-th newline) is what code k decoded to. */
 static void record_codes(uint32_t *tab, int c, const tf__buf *in, const char *o, size_t n)
 {
@@ -101,9 +114,9 @@ static void record_codes(uint32_t *tab, int c, const tf__buf *in, const char *o,
         uint32_t cp;
         size_t len = i - at;
         if (len > 0 && tf__utf8_next((const unsigned char *)o + at, len, &cp) == len &&
-            cp < 0x10000 && cjk_index(cp) >= 0 && ((tab[cp] >> (2 * c)) & 3u) == 0) {
+            cp < 0x10000 && cjk_index(cp) >= 0 && ((tab[cp] >> (4 * c)) & 0xFu) == 0) {
             unsigned lead = (unsigned char)in->data[3 * k], trail = (unsigned char)in->data[3 * k + 1];
-            tab[cp] |= pair_type(lead, trail) << (2 * c);
+            tab[cp] |= pair_nibble(pair_type(lead, trail)) << (4 * c);
         }
         k++;
         at = i + 1;
@@ -173,41 +186,57 @@ static int fill_codec(uint32_t *tab, int c)
 }
 /* ---- following the UTF-8 pattern ----------------------------------------------------- */
 
-/* Per codec, the chain is a small state: continuation bytes still expected (0-2) and whether
- * one UTF-8 character was completed in the current unbroken stretch; a second one is a hit.
- * The states of all codecs are kept as three bit masks (codec c at bit 2c, where the table
- * keeps its class pair) and stepped together with bit operations, no branch per codec:
- *   input  pending 0        pending 1            pending 2
- *   LC     1, done kept     1, done cleared      1, done cleared
- *   CL     2, done cleared  2, done + 1          2, done cleared
- *   CC     0, done cleared  0, done cleared      0, done + 1
- *   C1     0, done cleared  0, done + 1          1, done kept
- * (C1: a Shift_JIS halfwidth katakana, one continuation byte.) Feeding a lead byte while a
- * continuation is expected, or a continuation while none is, breaks the stretch; a lead byte
- * that breaks it starts a new one. */
-typedef struct {
-    uint32_t p1, p2, done; /* pending 1, pending 2, one character done */
-} chain;
+/* Per codec, the UTF-8 pattern shows when the byte classes of the characters, read in that
+ * codec, contain L C C L C C: two whole UTF-8 characters in an unbroken stretch (a lead byte
+ * where a continuation is due, or a continuation where none is, breaks a stretch; any byte of
+ * no class, or ASCII, too). The scan keeps the last six byte classes of every codec as one
+ * 64-bit word, twelve bits a codec (two per byte, the newest lowest: L = 1, C = 2, other 0),
+ * steps all five with a shift and a table read per character, and finds a codec whose last
+ * six bytes are the pattern with the zero-lane test on the word xor the pattern, after the
+ * character's first byte and after its second. A Shift_JIS halfwidth katakana (T_SJIS_C1) is
+ * a single continuation byte in that codec's lane. */
+#define LANE(c) (12 * (c))
+#define LANES(x) ((x) * 0x001001001001001ull) /* x in every codec's lane */
+#define PATTERN LANES(0x69Au)                 /* L C C L C C: 01 10 10 01 10 10 */
 
-#define CH_LOW 0x155u /* the low bit of each codec's class pair */
-
-/* Feeds one character of table value v to every codec's chain; returns 1 when some codec's
- * chain shows two whole UTF-8 characters. */
-static inline int chain_step(chain *ch, uint16_t v)
+/* Whether some lane of x is zero (the classic test: exact as to whether one is). */
+static inline int zero_lane(uint64_t x)
 {
-    uint32_t c1 = ((uint32_t)(v >> 10) & 1u) << (2 * DB_SJIS); /* T_SJIS_C1 */
-    uint32_t lo = v & CH_LOW & ~c1, hi = (v >> 1) & CH_LOW & ~c1;
-    uint32_t lc = lo & ~hi, cl = hi & ~lo, cc = lo & hi;
-    uint32_t p1 = ch->p1, p2 = ch->p2, d = ch->done;
-    if ((((cl | c1) & p1) | (cc & p2)) & d)
-        return 1;
-    ch->p1 = lc | (c1 & p2);
-    ch->p2 = cl;
-    ch->done = (lc & d & ~(p1 | p2)) | ((cl | c1) & p1 & ~d) | (cc & p2 & ~d) | (c1 & p2 & d);
-    return 0;
+    return ((x - LANES(1u)) & ~x & LANES(0x800u)) != 0;
 }
 
-static inline void chain_clear(chain *ch) { ch->p1 = ch->p2 = ch->done = 0; }
+/* Feeds one character of scan table value v to every codec's history; returns 1 when some
+ * codec shows the pattern after it. The table keeps each codec's two byte classes as a nibble
+ * (four bits a codec), so a character's step is spread from nibbles to lanes with shifts: no
+ * table of steps, whose reads the scan cannot afford. The pattern is looked for after the
+ * first byte of a C L character only, not of a C C one: completing the second UTF-8
+ * character with the first half of a C C pair is a mojibake shape the test has never
+ * counted, and clean text makes it (20 lines of the 10 MB corpus). */
+static inline int swar_step(uint64_t *h, uint32_t v)
+{
+    uint64_t x = v & 0xFFFFFu, old = *h;
+    uint64_t both = (x & 0xFu) | ((x & 0xF0u) << 8) | ((x & 0xF00u) << 16) |
+                    ((x & 0xF000u) << 24) | ((x & 0xF0000u) << 32);
+    uint64_t second = both & LANES(0x3u);
+    uint64_t first = (both >> 2) & LANES(0x3u) & ~(second & LANES(0x2u)); /* not C C */
+    uint64_t after1 = ((old << 2) & LANES(0xFFCu)) | first;
+    uint64_t now = ((old << 4) & LANES(0xFF0u)) | both;
+    if (v & S_C1) { /* one continuation byte in the Shift_JIS lane */
+        uint64_t m = 0xFFFull << LANE(DB_SJIS);
+        now = (now & ~m) | ((old << 2) & (0xFFCull << LANE(DB_SJIS))) | (2ull << LANE(DB_SJIS));
+    }
+    *h = now;
+    return zero_lane(after1 ^ PATTERN) | zero_lane(now ^ PATTERN);
+}
+
+/* Whether some codec is inside a stretch with a character under way or one done: its last
+ * bytes are L, L C or L C C. A U+FFFD there stands for the rest of a cut-off character. */
+static inline int swar_open(uint64_t h)
+{
+    return zero_lane((h & LANES(0x3u)) ^ LANES(0x1u)) ||
+           zero_lane((h & LANES(0xFu)) ^ LANES(0x6u)) ||
+           zero_lane((h & LANES(0x3Fu)) ^ LANES(0x1Au));
+}
 
 /* Latin-1 letters and symbols (U+00A0..00FF) and windows-1252's extras in a row. */
 static int latin_high(uint32_t cp)
@@ -218,11 +247,11 @@ static int latin_high(uint32_t cp)
 }
 
 
-/* The scan table: for each BMP character, its class pairs (bits 0-10: two bits per codec,
- * and T_SJIS_C1) and its cost for repair_dbcs.c's test in quarter nats (bits 16-23, a signed
- * byte; 0: not looked at). Built once per context: five bulk conversions and a model look-up
- * per character of U+2000..FFFF. */
-#define S_COST_SHIFT 16
+/* The scan table: for each BMP character, its two byte classes in each codec as a nibble
+ * (bits 0-19, pair_nibble()), S_C1, and its cost for repair_dbcs.c's test in quarter nats
+ * (bits 24-31, a signed byte; 0: not looked at). Built once per context: five bulk
+ * conversions and a model look-up per character of U+2000..FFFF. */
+#define S_COST_SHIFT 24
 
 static uint32_t *scan_table(tf__repair_state *st)
 {
@@ -237,7 +266,7 @@ static uint32_t *scan_table(tf__repair_state *st)
             return NULL;
         }
     for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
-        tab[0xFF61 + (b - 0xA1)] |= T_SJIS_C1;
+        tab[0xFF61 + (b - 0xA1)] |= S_C1;
     for (uint32_t cp = 0x2000; cp < 0x10000; cp++) {
         tab[cp] |= (uint32_t)(uint8_t)(int8_t)tf__dbcs_cost(cp) << S_COST_SHIFT;
     }
@@ -256,8 +285,12 @@ static uint16_t *cjk_table(tf__repair_state *st)
         return NULL;
     for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
         int idx = cjk_index(cp);
-        if (idx >= 0)
-            tab[idx] = (uint16_t)(scan[cp] & 0x7FFu);
+        if (idx < 0)
+            continue;
+        unsigned v = (scan[cp] & S_C1) ? T_SJIS_C1 : 0;
+        for (int c = 0; c < DB_COUNT; c++)
+            v |= nibble_pair((scan[cp] >> (4 * c)) & 0xFu) << (2 * c);
+        tab[idx] = (uint16_t)v;
     }
     st->cjk_flags = (uint8_t *)tab;
     return tab;
@@ -301,11 +334,11 @@ static inline size_t ascii_end(const unsigned char *u, size_t len, size_t i)
     return i;
 }
 
-/* What the scan keeps: every codec's chain, the run of windows-1252 material, the latin
+/* What the scan keeps: every codec's byte history, the run of windows-1252 material, the latin
  * pass's class of the last character (repair_latin.c's test), the double-byte test's sums,
  * and the three answers. */
 typedef struct {
-    chain ch;
+    uint64_t h;
     uint32_t lprev;
     int latin_run;
     long n, rare, sum;
@@ -335,9 +368,9 @@ static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, 
     /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
     sc->latin_run = latin_high(cp) ? sc->latin_run + 1 : 0;
     if (sc->latin_run >= LATIN_RUN_MIN ||
-        (cp == 0xFFFD && (sc->ch.p1 | sc->ch.p2 | sc->ch.done)))
+        (cp == 0xFFFD && swar_open(sc->h)))
         sc->cjk = 1;
-    else if (!sc->cjk && chain_step(&sc->ch, (uint16_t)(v & 0x7FFu)))
+    else if (!sc->cjk && swar_step(&sc->h, v))
         sc->cjk = 1;
 }
 
@@ -347,7 +380,7 @@ static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned c
                            size_t len, size_t i)
 {
     size_t start = i;
-    chain ch = sc->ch;
+    uint64_t h = sc->h;
     long n = sc->n, sum = sc->sum, rare = sc->rare;
     int hit = sc->cjk;
     while (i + 2 < len && (u[i] & 0xF0) == 0xE0 && u[i] >= 0xE2 && cont2(u + i)) {
@@ -360,12 +393,12 @@ static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned c
         n += cost != 0;
         sum += cost;
         rare += cost < -40;
-        hit |= chain_step(&ch, (uint16_t)(v & 0x7FFu));
+        hit |= swar_step(&h, v);
         i += 3;
     }
     if (i == start)
         return i;
-    sc->ch = ch;
+    sc->h = h;
     sc->n = n, sc->sum = sum, sc->rare = rare;
     sc->cjk = hit;
     sc->latin_run = 0; /* such characters have no role in the latin tests */
@@ -373,12 +406,12 @@ static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned c
     return i;
 }
 
-/* An ASCII byte at u[i]: it breaks every chain; letters and punctuation may be double-byte
+/* An ASCII byte at u[i]: it breaks every stretch; letters and punctuation may be double-byte
  * trail bytes inside a run of Latin-1. With no such run open and no latin lead before it, the
  * whole ASCII run is passed over at once. Returns where to go on. */
 static size_t scan_ascii(scan_state *sc, const unsigned char *u, size_t len, size_t i)
 {
-    chain_clear(&sc->ch);
+    sc->h = 0;
     latin_char(sc, u[i], 0);
     if (sc->latin_run == 0)
         return ascii_end(u, len, i + 1);
