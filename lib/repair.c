@@ -264,10 +264,10 @@ static int covered(const char *s, size_t len, const tf__edits *ed)
 static int one_pass(tf_ctx *ctx, tf__repair_state *st, const char *src, size_t len, tf__buf *out,
                     tf__pos *pos)
 {
-    int cjk, dbcs, latin;
-    if (tf__repair_scan(st, src, len, &cjk, &dbcs, &latin))
+    int cjk, dbcs, latin, latin1;
+    if (tf__repair_scan(st, src, len, &cjk, &dbcs, &latin, &latin1))
         return TF_E_NOMEM;
-    if (!latin && !cjk && !dbcs)
+    if (!latin && !cjk && !dbcs && !latin1)
         return 1;
     tf__edits ed = {0};
     tf__buf_init(&ed.text, 0);

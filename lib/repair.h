@@ -151,10 +151,12 @@ int tf__dbcs_verdict(long n, long rare, long sum);
 
 /* The CJK, double-byte and latin tests in one pass (repair_cjk.c): one read of a per-context
  * 64K-entry character table per character, no iconv. Sets *cjk, *dbcs and *latin to the
- * three tests' answers; returns 0, or -1 when out of memory (the table is built on first
- * use). */
+ * three tests' answers, and *latin1 to whether s has two or more characters of U+0080..00FF
+ * (the whole-stretch pass's test for double-byte text read as Latin-1: a table drawn in GBK,
+ * `©¦ ... ©¦`, shows no other sign); returns 0, or -1 when out of memory (the table is built
+ * on first use). */
 int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs,
-                    int *latin);
+                    int *latin, int *latin1);
 
 /* The GB18030 two-byte code that older decoders read as the private-use character cp, or -1
  * (repair_dbcs.c). */

@@ -343,6 +343,7 @@ typedef struct {
     int latin_run;
     long n, rare, sum;
     int cjk, latin;
+    int latin1; /* characters of U+0080..00FF: double-byte text read as Latin-1 */
 } scan_state;
 
 /* The latin pass's test for one character of class cls (0 for ASCII other than a space, and
@@ -367,6 +368,7 @@ static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, 
     sc->rare += cost < -40; /* repair_dbcs.c's rare: below -10 nats */
     /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
     sc->latin_run = latin_high(cp) ? sc->latin_run + 1 : 0;
+    sc->latin1 += cp < 0x100;
     if (sc->latin_run >= LATIN_RUN_MIN ||
         (cp == 0xFFFD && swar_open(sc->h)))
         sc->cjk = 1;
@@ -421,7 +423,7 @@ static size_t scan_ascii(scan_state *sc, const unsigned char *u, size_t len, siz
 }
 
 int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs,
-                    int *latin)
+                    int *latin, int *latin1)
 {
     const unsigned char *u = (const unsigned char *)s;
     const uint32_t *tab = NULL;
@@ -446,13 +448,14 @@ int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, i
     *cjk = sc.cjk;
     *dbcs = tf__dbcs_verdict(sc.n, sc.rare, sc.sum);
     *latin = sc.latin;
+    *latin1 = sc.latin1 >= 2;
     return 0;
 }
 
 int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
 {
-    int cjk, dbcs, latin;
-    return tf__repair_scan(st, s, len, &cjk, &dbcs, &latin) ? -1 : cjk;
+    int cjk, dbcs, latin, latin1;
+    return tf__repair_scan(st, s, len, &cjk, &dbcs, &latin, &latin1) ? -1 : cjk;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */

@@ -100,8 +100,8 @@ int tf__dbcs_verdict(long n, long rare, long sum)
 
 int tf__dbcs_suspect(tf__repair_state *st, const char *s, size_t len)
 {
-    int cjk, dbcs, latin;
-    return tf__repair_scan(st, s, len, &cjk, &dbcs, &latin) ? -1 : dbcs;
+    int cjk, dbcs, latin, latin1;
+    return tf__repair_scan(st, s, len, &cjk, &dbcs, &latin, &latin1) ? -1 : dbcs;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
