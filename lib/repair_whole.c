@@ -511,6 +511,28 @@ static const char *sb_chain(const char *s, size_t len, const tf__buf *inner, cha
     return rule;
 }
 
+/* Whether most non-ASCII characters of the decoding s[0..len) stand alone, with ASCII on
+ * both sides. CJK text comes in words and clauses; signs scattered through Latin text
+ * (`¬´ ... o¬ô`) read as double-byte make lone Han (`炭 ... o紂`), and no CJK punctuation
+ * (`与 CVS，` is CJK). Box drawing does not count: a table's lines stand alone. */
+static int scattered(const char *s, size_t len)
+{
+    long wide = 0, alone = 0;
+    int prev = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        i += tf__utf8_next((const unsigned char *)s + i, len - i, &cp);
+        if ((cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF01 && cp <= 0xFF65))
+            return 0; /* CJK punctuation: clauses, not scattered signs */
+        int hi = cp >= 0x80, box = cp >= 0x2500 && cp <= 0x257F; /* tables stand alone */
+        int next = hi && i < len && (unsigned char)s[i] >= 0x80;
+        wide += hi && !box;
+        alone += hi && !box && !prev && !next;
+        prev = hi;
+    }
+    return alone * 2 > wide;
+}
+
 /* The stretch s[0..len) read as windows-1252 (or Latin-1): its bytes decoded with each
  * double-byte codec, and as UTF-8 once or twice. A plain single layer of UTF-8 is left to
  * repair_latin.c, which knows the single-byte codecs' finer cases; it only competes here so
@@ -525,7 +547,8 @@ static void try_1252(whole *w, const char *s, size_t len, int dbcs)
     for (int c = 0; c < W_NDB && dbcs && !utf8; c++) {
         if (tf__repair_iconv(w->st, "UTF-8", WDB[c].iconv_name, w->a.data, w->a.len, &w->b))
             continue;
-        if (final_ok(w->b.data, w->b.len, 1) < 2 || inside_word(w->b.data, w->b.len))
+        if (final_ok(w->b.data, w->b.len, 1) < 2 || inside_word(w->b.data, w->b.len) ||
+            scattered(w->b.data, w->b.len))
             continue;
         w->bias = kana_bias(c, w->b.data, w->b.len);
         offer(w, w->b.data, w->b.len, 0, "%s read as windows-1252", WDB[c].label);
