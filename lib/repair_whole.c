@@ -224,6 +224,16 @@ static int valid_utf8(const tf__buf *b)
     return tf__utf8_valid_prefix((const unsigned char *)b->data, b->len) == b->len;
 }
 
+/* s encoded with double-byte codec c, whatever the bytes are (a piece between lost bytes
+ * has broken UTF-8 at its ends); -1 when a character has no code. */
+static int encode_raw(tf__repair_state *st, int c, const char *s, size_t len, tf__buf *out,
+                      tf__buf *tmp)
+{
+    if (tf__repair_iconv(st, WDB[c].iconv_name, "UTF-8", s, len, out) == 0)
+        return 0;
+    return has_extra(c, s, len) ? encode_slow(st, c, s, len, out, tmp) : -1;
+}
+
 /* s encoded with double-byte codec c, as bytes that are UTF-8 (else -1). A U+FFFD stands for
  * bytes lost before the text reached us: this pass does not guess at them. */
 static int encode_dbcs(tf__repair_state *st, int c, const char *s, size_t len, tf__buf *out,
@@ -313,7 +323,7 @@ typedef struct {
     double best_gain;
     char best_rule[64];
     tf__buf best;
-    tf__buf a, b, tmp, sc; /* scratch */
+    tf__buf a, b, tmp, sc, sc2; /* scratch */
 } whole;
 
 /* The model's score of s[0..len), with box drawing (U+2500..257F) read as ASCII `+`: the
@@ -430,6 +440,110 @@ static void offer_utf8(whole *w, const tf__buf *b, long wide, const char *rule, 
     w->bias = -SWITCH_COST * (double)script_switches(b->data, b->len);
     offer(w, b->data, b->len, wide, rule, label);
     w->bias = 0;
+}
+
+/* ---- lost bytes --------------------------------------------------------------------- */
+
+/* Where bytes were lost before the text reached us, the UTF-8 characters they belonged to
+ * cannot come back; the rest can. GAP stands in the bytes for a U+FFFD the wrong decoder made
+ * of bytes it could not read (no UTF-8 has it). */
+#define GAP 0xFF
+
+/* How lenient_utf8() found the breaks: those at a GAP, and the others, which are all a lead
+ * byte short of continuation bytes (a byte dropped after it) or not. */
+typedef struct {
+    long wide;  /* whole multibyte characters */
+    long gaps;  /* breaks at a GAP */
+    long short_leads, other; /* breaks elsewhere */
+} breaks;
+
+/* The end of the broken sequence at b[i] (a lead without all its continuation bytes, stray
+ * continuation bytes, GAPs): it becomes one U+FFFD. */
+static size_t broken_end(const unsigned char *b, size_t n, size_t i, breaks *k)
+{
+    int gap = 0, lead = b[i] >= 0xC2 && b[i] <= 0xF4;
+    size_t j = i + 1;
+    while (j < n && (((b[j] & 0xC0) == 0x80) || b[j] == GAP)) {
+        gap |= b[j] == GAP;
+        j++;
+    }
+    gap |= b[i] == GAP;
+    if (gap)
+        k->gaps++;
+    else if (lead)
+        k->short_leads++;
+    else
+        k->other++;
+    return j;
+}
+
+/* Decodes b as UTF-8 into out, each broken sequence becoming one U+FFFD. Returns -1 when a
+ * character is nothing text has (a control, private use). */
+static int lenient_utf8(const tf__buf *in, tf__buf *out, breaks *k)
+{
+    const unsigned char *b = (const unsigned char *)in->data;
+    memset(k, 0, sizeof *k);
+    tf__buf_clear(out);
+    for (size_t i = 0; i < in->len;) {
+        uint32_t cp;
+        size_t n = tf__utf8_next(b + i, in->len - i, &cp);
+        if (cp == TF__BADCP) {
+            i = broken_end(b, in->len, i, k);
+            tf__buf_put_cp(out, 0xFFFD);
+            continue;
+        }
+        if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0x7F ||
+            (cp >= 0x80 && cp < 0xA0) || (cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000)
+            return -1;
+        k->wide += n > 1;
+        tf__buf_append(out, b + i, n);
+        i += n;
+    }
+    return out->failed ? -1 : 0;
+}
+
+/* s with its U+FFFD runs encoded as GAPs and the rest with codec c, into out. */
+static int encode_pieces(whole *w, int c, tf__buf *out)
+{
+    tf__buf_clear(out);
+    const char *s = w->s, *end = s + w->len;
+    while (s < end) {
+        const char *f = memmem(s, (size_t)(end - s), "\xEF\xBF\xBD", 3);
+        const char *stop = f ? f : end;
+        if (stop > s && (encode_raw(w->st, c, s, (size_t)(stop - s), &w->b, &w->tmp) ||
+                         tf__buf_append(out, w->b.data, w->b.len)))
+            return -1;
+        if (!f)
+            break;
+        tf__buf_putc(out, GAP);
+        for (s = f; s + 3 <= end && memcmp(s, "\xEF\xBF\xBD", 3) == 0; s += 3)
+            ;
+    }
+    return out->failed ? -1 : 0;
+}
+
+/* UTF-8 read as double-byte codec c, where the decoder made U+FFFD of bytes it could not read:
+ * every piece between them must come back, and only the characters broken at them are lost.
+ * The whole characters must outnumber the losses. */
+static void try_utf8_dbcs_lossy(whole *w, int c)
+{
+    breaks k;
+    if (encode_pieces(w, c, &w->a) || lenient_utf8(&w->a, &w->sc2, &k) ||
+        k.short_leads + k.other > 0 || k.wide < 2 || k.wide < 2 * k.gaps)
+        return;
+    offer_utf8(w, &w->sc2, k.wide, "utf-8 read as %s", WDB[c].label);
+}
+
+/* UTF-8 read as windows-1252 by a decoder that dropped the five bytes the codec leaves
+ * undefined (81 8D 8F 90 9D, all continuation bytes): each character that lost one is a lead
+ * short of continuation bytes, and only those are lost. */
+static void try_1252_dropped(whole *w)
+{
+    breaks k;
+    if (lenient_utf8(&w->a, &w->sc2, &k) || k.gaps + k.other > 0 || k.short_leads == 0 ||
+        k.wide < 2 || k.wide < 3 * k.short_leads)
+        return;
+    offer_utf8(w, &w->sc2, k.wide, "utf-8 read as %s, bytes dropped", "windows-1252");
 }
 
 /* UTF-8 read as double-byte codec c, once or twice (the second layer's text is the first's
@@ -554,8 +668,11 @@ static void try_1252(whole *w, const char *s, size_t len, int dbcs)
         offer(w, w->b.data, w->b.len, 0, "%s read as windows-1252", WDB[c].label);
         w->bias = 0;
     }
-    if (!utf8)
+    if (!utf8) {
+        if (dbcs) /* after the latin pass, whose finer readings (`Ã s` for `às`) come first */
+            try_1252_dropped(w);
         return;
+    }
     long wide = final_ok(w->a.data, w->a.len, 0);
     if (wide >= 1)
         offer_utf8(w, &w->a, wide, "%s", "");
@@ -761,8 +878,13 @@ static int first_round(whole *w, tf__edits *ed)
     if (stretch_end(w, 0, &nhigh) == w->len)
         return stretches(w, ed, 0, 0);
     int rc = reset(w, ed, 0, w->len);
-    for (int c = 0; c < W_NDB && rc == 0; c++)
-        try_utf8_dbcs(w, c);
+    int lossy = memmem(w->s, w->len, "\xEF\xBF\xBD", 3) != NULL;
+    for (int c = 0; c < W_NDB && rc == 0; c++) {
+        if (lossy)
+            try_utf8_dbcs_lossy(w, c);
+        else
+            try_utf8_dbcs(w, c);
+    }
     if (rc == 0 && emit(w, 0, w->len, ed) < 0)
         rc = -1;
     return rc < 0 ? -1 : ed->n > 0 ? 0 : stretches(w, ed, 0, 0);
@@ -777,11 +899,13 @@ int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits 
     tf__buf_init(&w.b, 0);
     tf__buf_init(&w.tmp, 0);
     tf__buf_init(&w.sc, 0);
+    tf__buf_init(&w.sc2, 0);
     int rc = keep == (size_t)-1 ? first_round(&w, ed) : stretches(&w, ed, 1, keep);
     tf__buf_free(&w.best);
     tf__buf_free(&w.a);
     tf__buf_free(&w.b);
     tf__buf_free(&w.tmp);
     tf__buf_free(&w.sc);
+    tf__buf_free(&w.sc2);
     return rc;
 }
