@@ -524,24 +524,25 @@ static int encode_pieces(whole *w, int c, tf__buf *out)
 
 /* UTF-8 read as double-byte codec c, where the decoder made U+FFFD of bytes it could not read:
  * every piece between them must come back, and only the characters broken at them are lost.
- * The whole characters must outnumber the losses. */
+ * The whole characters must outnumber the losses by two. */
 static void try_utf8_dbcs_lossy(whole *w, int c)
 {
     breaks k;
     if (encode_pieces(w, c, &w->a) || lenient_utf8(&w->a, &w->sc2, &k) ||
-        k.short_leads + k.other > 0 || k.wide < 2 || k.wide < 2 * k.gaps)
+        k.short_leads + k.other > 0 || k.wide < k.gaps + 2)
         return;
     offer_utf8(w, &w->sc2, k.wide, "utf-8 read as %s", WDB[c].label);
 }
 
 /* UTF-8 read as windows-1252 by a decoder that dropped the five bytes the codec leaves
  * undefined (81 8D 8F 90 9D, all continuation bytes): each character that lost one is a lead
- * short of continuation bytes, and only those are lost. */
+ * short of continuation bytes, and only those are lost (whole characters outnumbering them by
+ * two: Japanese loses many, `の` is E3 81 AE). */
 static void try_1252_dropped(whole *w)
 {
     breaks k;
     if (lenient_utf8(&w->a, &w->sc2, &k) || k.gaps + k.other > 0 || k.short_leads == 0 ||
-        k.wide < 2 || k.wide < 3 * k.short_leads)
+        k.wide < k.short_leads + 2)
         return;
     offer_utf8(w, &w->sc2, k.wide, "utf-8 read as %s, bytes dropped", "windows-1252");
 }
