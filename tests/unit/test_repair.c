@@ -279,6 +279,30 @@ static void lost_byte_in_latin_mojibake(void)
     tf_ctx_free(ctx);
 }
 
+static void lost_bytes_around_replacement(void)
+{
+    /* GB18030 made U+FFFD of 以's last byte (A5, then `'`) and of 示's: only those two are
+     * lost; everything around them comes back, and the loss is reported. */
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, "鍙﹀\xee\x98\xbb锛屽瓙绋嬪紡浠\xef\xbf\xbd'&'渚嗚〃绀\xef\xbf\xbd, "
+                              "浣嗘湁鏅傚湪涓嶅紩璧疯\xee\x80\x83瑙ｇ殑鎯呮硜涓嬩篃鍙\xee\x88\x99互涓嶇敤");
+    CHECK_STR_EQ(out, "另外，子程式\xef\xbf\xbd'&'來表\xef\xbf\xbd, 但有時在不引起誤解的情況下也可以不用");
+    CHECK(has_lost_item(ctx));
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+static void dropped_1252_bytes(void)
+{
+    /* 见 is E8 A7 81: a decoder dropped the 81 windows-1252 leaves undefined. */
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, "ç®—å¥½æ˜¥é•¿åœ¨ï¼Œå¥½èŠ±é•¿è§ã€‚");
+    CHECK_STR_EQ(out, "算好春长在，好花长\xef\xbf\xbd。");
+    CHECK(has_lost_item(ctx));
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
 /* ---- clean text ----------------------------------------------------------------------- */
 
 static void clean_european(void)
@@ -363,4 +387,5 @@ CHECK_MAIN("test_repair",
            CASE(no_break_space_read_as_gbk), CASE(cp932_codes_iconv_does_not_give),
            CASE(utf8_read_as_gbk_twice), CASE(utf8_read_as_1252_twice_cjk),
            CASE(double_byte_line_one_codec), CASE(kana_tie_goes_to_japanese),
-           CASE(gbk_table_read_as_latin1), CASE(short_words), CASE(european_not_read_as_cjk))
+           CASE(gbk_table_read_as_latin1), CASE(short_words), CASE(european_not_read_as_cjk),
+           CASE(lost_bytes_around_replacement), CASE(dropped_1252_bytes))
