@@ -834,6 +834,13 @@ static size_t stretch_end(const whole *w, size_t i, long *nhigh)
     return i;
 }
 
+/* Whether the stretch's bytes are UTF-8 with multibyte characters: the first round's
+ * readings need it, and it is cheap to know before the model is asked anything. */
+static int utf8_stretch(whole *w, const char *s, size_t len)
+{
+    return encode_1252(w->st, s, len, &w->a) == 0 && valid_utf8(&w->a) && multibyte(&w->a) > 0;
+}
+
 /* Whether s[a..b) overlaps one of the edits ed->v[0..n). */
 static int overlaps_first(const tf__edits *ed, size_t n, size_t a, size_t b)
 {
@@ -858,7 +865,10 @@ static int stretches(whole *w, tf__edits *ed, int dbcs, size_t keep)
             i += tf__utf8_next((const unsigned char *)w->s + i, w->len - i, &cp);
             continue;
         }
-        int r = nhigh >= 2 && !overlaps_first(ed, keep, i, end) ? reset(w, ed, i, end) : 1;
+        int r = nhigh >= 2 && !overlaps_first(ed, keep, i, end) &&
+                        (dbcs || utf8_stretch(w, w->s + i, end - i))
+                    ? reset(w, ed, i, end)
+                    : 1;
         if (r < 0)
             return -1;
         if (r == 0) {
