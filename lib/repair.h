@@ -158,6 +158,14 @@ int tf__dbcs_verdict(long n, long rare, long sum);
 int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs,
                     int *latin, int *latin1);
 
+/* How often a decoding hops between scripts (Latin, Greek, Cyrillic, Hebrew, Arabic, CJK)
+ * from one non-ASCII letter to the next, plus its characters of blocks running text hardly
+ * uses (CJK radicals, compatibility, small forms): a wrong codec's UTF-8 reading (`ǁ֫У`) that
+ * the model, scoring characters one by one, may like. Each costs TF__SWITCH_COST nats
+ * (repair_whole.c). */
+long tf__script_switches(const char *s, size_t len);
+#define TF__SWITCH_COST 6.0
+
 /* The GB18030 two-byte code that older decoders read as the private-use character cp, or -1
  * (repair_dbcs.c). */
 int tf__gb_pua_code(uint32_t cp);

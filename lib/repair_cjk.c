@@ -610,6 +610,7 @@ static int try_utf8_window(ctext *t, int c, size_t a, size_t b, cands *cs)
                 g = gain_of(t, t->off[a], t->off[b], dec.data, dec.len);
                 snprintf(rule, sizeof rule, "utf-8 read as %s, twice", DBCS[c].label);
             }
+            g -= TF__SWITCH_COST * (double)tf__script_switches(dec.data, dec.len);
             if ((g > 0 || all_lost) &&
                 cands_push(cs, t->off[a], t->off[b], all_lost ? 1e9 : g, rule, dec.data, dec.len))
                 rc = -1;

@@ -387,7 +387,7 @@ static long multibyte(const tf__buf *b)
     return n;
 }
 
-/* The script of a non-ASCII character, for script_switches(): Latin, Greek, Cyrillic,
+/* The script of a non-ASCII character, for tf__script_switches(): Latin, Greek, Cyrillic,
  * Hebrew, Arabic, CJK; 0 for the rest (symbols, punctuation). */
 static int script_of(uint32_t c)
 {
@@ -416,7 +416,7 @@ static int odd_block(uint32_t cp)
  * odd blocks. A UTF-8 decoding that
  * hops between alphabets (`ǁ֫У`: Latin, Hebrew, Cyrillic) is a wrong codec's, yet the model,
  * scoring each character on its own, can like it better than the right one. */
-static long script_switches(const char *s, size_t len)
+long tf__script_switches(const char *s, size_t len)
 {
     long n = 0;
     int prev = 0;
@@ -433,11 +433,10 @@ static long script_switches(const char *s, size_t len)
     return n;
 }
 
-#define SWITCH_COST 6.0 /* nats per script change in a UTF-8 decoding */
 
 static void offer_utf8(whole *w, const tf__buf *b, long wide, const char *rule, const char *label)
 {
-    w->bias = -SWITCH_COST * (double)script_switches(b->data, b->len);
+    w->bias = -TF__SWITCH_COST * (double)tf__script_switches(b->data, b->len);
     offer(w, b->data, b->len, wide, rule, label);
     w->bias = 0;
 }
@@ -809,7 +808,7 @@ static int reset(whole *w, const tf__edits *ed, size_t a, size_t b)
         /* The priors offers get hold for the windowed passes' readings too. */
         if (!w->now_japanese)
             edited += kana_bias(W_GBK, w->tmp.data, w->tmp.len);
-        edited -= SWITCH_COST * (double)script_switches(w->tmp.data, w->tmp.len);
+        edited -= TF__SWITCH_COST * (double)tf__script_switches(w->tmp.data, w->tmp.len);
         if (edited > w->now) {
             w->now = edited;
             w->now_high = count_high(w, w->tmp.data, w->tmp.len);
