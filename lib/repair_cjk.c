@@ -39,7 +39,7 @@ static const struct {
  * L = a UTF-8 lead of three bytes (E0..EF), C = a continuation (80..BF). */
 enum { T_NONE = 0, T_LC = 1, T_CL = 2, T_CC = 3 };
 #define T_SJIS_C1 (1u << 10) /* a halfwidth katakana whose one Shift_JIS byte is a C */
-#define S_C1 (1u << 20)      /* the same in the scan table, above its five nibbles */
+#define S_C1 (1u << 8)       /* the same in the scan table (see scan_table) */
 
 /* The table covers U+3000..9FFF, the Hangul syllables, the halfwidth/fullwidth forms, and the
  * symbols, Greek and Cyrillic the double-byte codecs also hold (`╀`, `∪`): every character
@@ -92,6 +92,13 @@ static unsigned pair_type(unsigned b1, unsigned b2)
     return x == 'C' && y == 'C' ? T_CC : T_NONE;
 }
 
+/* Where codec c's nibble sits in a scan table entry: codecs 0-2 at the bits their lanes of
+ * the scan's history start at (0, 12, 24), codecs 3-4 32 bits below theirs (4, 16), so an
+ * entry becomes the history's step with two masks and one shift (swar_step). */
+#define NIB(c) ((c) < 3 ? 12 * (c) : 12 * (c) - 32)
+#define S_NIBBLES 0x000F00F0u /* codecs 3-4 */
+#define S_NIBBLES_LOW 0x0F00F00Fu /* codecs 0-2 */
+
 /* A class pair as the two byte classes the scan's lanes hold (L = 1, C = 2, first byte high):
  * L C 0110, C L 1001, C C 1010. */
 static unsigned pair_nibble(unsigned t)
@@ -114,9 +121,9 @@ static void record_codes(uint32_t *tab, int c, const tf__buf *in, const char *o,
         uint32_t cp;
         size_t len = i - at;
         if (len > 0 && tf__utf8_next((const unsigned char *)o + at, len, &cp) == len &&
-            cp < 0x10000 && cjk_index(cp) >= 0 && ((tab[cp] >> (4 * c)) & 0xFu) == 0) {
+            cp < 0x10000 && cjk_index(cp) >= 0 && ((tab[cp] >> NIB(c)) & 0xFu) == 0) {
             unsigned lead = (unsigned char)in->data[3 * k], trail = (unsigned char)in->data[3 * k + 1];
-            tab[cp] |= pair_nibble(pair_type(lead, trail)) << (4 * c);
+            tab[cp] |= pair_nibble(pair_type(lead, trail)) << NIB(c);
         }
         k++;
         at = i + 1;
@@ -214,9 +221,8 @@ static inline int zero_lane(uint64_t x)
  * counted, and clean text makes it (20 lines of the 10 MB corpus). */
 static inline int swar_step(uint64_t *h, uint32_t v)
 {
-    uint64_t x = v & 0xFFFFFu, old = *h;
-    uint64_t both = (x & 0xFu) | ((x & 0xF0u) << 8) | ((x & 0xF00u) << 16) |
-                    ((x & 0xF000u) << 24) | ((x & 0xF0000u) << 32);
+    uint64_t old = *h;
+    uint64_t both = (v & S_NIBBLES_LOW) | ((uint64_t)(v & S_NIBBLES) << 32);
     uint64_t second = both & LANES(0x3u);
     uint64_t first = (both >> 2) & LANES(0x3u) & ~(second & LANES(0x2u)); /* not C C */
     uint64_t after1 = ((old << 2) & LANES(0xFFCu)) | first;
@@ -226,7 +232,8 @@ static inline int swar_step(uint64_t *h, uint32_t v)
         now = (now & ~m) | ((old << 2) & (0xFFCull << LANE(DB_SJIS))) | (2ull << LANE(DB_SJIS));
     }
     *h = now;
-    return zero_lane(after1 ^ PATTERN) | zero_lane(now ^ PATTERN);
+    uint64_t a = after1 ^ PATTERN, b = now ^ PATTERN; /* zero_lane() of either */
+    return (((a - LANES(1u)) & ~a) | ((b - LANES(1u)) & ~b)) & LANES(0x800u) ? 1 : 0;
 }
 
 /* Whether some codec is inside a stretch with a character under way or one done: its last
@@ -248,10 +255,20 @@ static int latin_high(uint32_t cp)
 
 
 /* The scan table: for each BMP character, its two byte classes in each codec as a nibble
- * (bits 0-19, pair_nibble()), S_C1, and its cost for repair_dbcs.c's test in quarter nats
- * (bits 24-31, a signed byte; 0: not looked at). Built once per context: five bulk
- * conversions and a model look-up per character of U+2000..FFFF. */
-#define S_COST_SHIFT 24
+ * (pair_nibble(), at NIB(c)), S_C1, and for repair_dbcs.c's test its cost in quarter nats,
+ * negated (0: not looked at; low four bits at bits 20-23, high three at 28-30) and whether it
+ * is rare (S_RARE: below -10 nats), laid out around the nibbles so that the scan reads all of
+ * it with a few masks and shifts. Built once per context: five bulk conversions and a model
+ * look-up per character of U+2000..FFFF. */
+#define S_RARE (1u << 9)
+
+static uint32_t cost_bits(int q)
+{
+    uint32_t m = (uint32_t)-q; /* 0..127 */
+    return ((m & 0xFu) << 20) | ((m & 0x70u) << 24) | (q < -40 ? S_RARE : 0);
+}
+
+static unsigned cost_of(uint32_t v) { return ((v >> 20) & 0xFu) | ((v >> 24) & 0x70u); }
 
 static uint32_t *scan_table(tf__repair_state *st)
 {
@@ -268,7 +285,7 @@ static uint32_t *scan_table(tf__repair_state *st)
     for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
         tab[0xFF61 + (b - 0xA1)] |= S_C1;
     for (uint32_t cp = 0x2000; cp < 0x10000; cp++) {
-        tab[cp] |= (uint32_t)(uint8_t)(int8_t)tf__dbcs_cost(cp) << S_COST_SHIFT;
+        tab[cp] |= cost_bits(tf__dbcs_cost(cp));
     }
     st->scan = tab;
     return tab;
@@ -289,7 +306,7 @@ static uint16_t *cjk_table(tf__repair_state *st)
             continue;
         unsigned v = (scan[cp] & S_C1) ? T_SJIS_C1 : 0;
         for (int c = 0; c < DB_COUNT; c++)
-            v |= nibble_pair((scan[cp] >> (4 * c)) & 0xFu) << (2 * c);
+            v |= nibble_pair((scan[cp] >> NIB(c)) & 0xFu) << (2 * c);
         tab[idx] = (uint16_t)v;
     }
     st->cjk_flags = (uint8_t *)tab;
@@ -362,10 +379,10 @@ static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, 
 {
     uint32_t cls = cp < 0x600 ? st->lcls[cp] : cp >= 0x2000 && cp < 0x2600 ? st->lcls2[cp - 0x2000] : 0;
     latin_char(sc, cp, cls);
-    int cost = (int8_t)(uint8_t)(v >> S_COST_SHIFT);
+    unsigned cost = cost_of(v);
     sc->n += cost != 0;
     sc->sum += cost;
-    sc->rare += cost < -40; /* repair_dbcs.c's rare: below -10 nats */
+    sc->rare += (v & S_RARE) != 0;
     /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
     sc->latin_run = latin_high(cp) ? sc->latin_run + 1 : 0;
     sc->latin1 += cp < 0x100;
@@ -391,10 +408,9 @@ static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned c
         if (cp < 0x2600 || cp == 0xFFFD) /* U+FFFD has rules of its own (scan_other) */
             break;
         uint32_t v = tab[cp];
-        int cost = (int8_t)(uint8_t)(v >> S_COST_SHIFT);
-        n += cost != 0;
-        sum += cost;
-        rare += cost < -40;
+        n++; /* every character from U+2600 up has a cost */
+        sum += cost_of(v);
+        rare += (v >> 9) & 1u; /* S_RARE */
         hit |= swar_step(&h, v);
         i += 3;
     }
@@ -446,7 +462,7 @@ int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, i
         scan_other(st, &sc, cp, cp < 0x10000 ? tab[cp] : 0);
     }
     *cjk = sc.cjk;
-    *dbcs = tf__dbcs_verdict(sc.n, sc.rare, sc.sum);
+    *dbcs = tf__dbcs_verdict(sc.n, sc.rare, -sc.sum); /* costs were kept negated */
     *latin = sc.latin;
     *latin1 = sc.latin1 >= 2;
     return 0;
