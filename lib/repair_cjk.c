@@ -212,14 +212,15 @@ static inline int zero_lane(uint64_t x)
     return ((x - LANES(1u)) & ~x & LANES(0x800u)) != 0;
 }
 
-/* Feeds one character of scan table value v to every codec's history; returns 1 when some
- * codec shows the pattern after it. The table keeps each codec's two byte classes as a nibble
+/* Feeds one character of scan table value v to every codec's history; returns bits that are
+ * nonzero under LANES(0x800) when some codec shows the pattern after it (the caller may OR
+ * them over many characters and test once). The table keeps each codec's two byte classes as a nibble
  * (four bits a codec), so a character's step is spread from nibbles to lanes with shifts: no
  * table of steps, whose reads the scan cannot afford. The pattern is looked for after the
  * first byte of a C L character only, not of a C C one: completing the second UTF-8
  * character with the first half of a C C pair is a mojibake shape the test has never
  * counted, and clean text makes it (20 lines of the 10 MB corpus). */
-static inline int swar_step(uint64_t *h, uint32_t v)
+static inline uint64_t swar_step(uint64_t *h, uint32_t v)
 {
     uint64_t old = *h;
     uint64_t both = (v & S_NIBBLES_LOW) | ((uint64_t)(v & S_NIBBLES) << 32);
@@ -233,7 +234,7 @@ static inline int swar_step(uint64_t *h, uint32_t v)
     }
     *h = now;
     uint64_t a = after1 ^ PATTERN, b = now ^ PATTERN; /* zero_lane() of either */
-    return (((a - LANES(1u)) & ~a) | ((b - LANES(1u)) & ~b)) & LANES(0x800u) ? 1 : 0;
+    return ((a - LANES(1u)) & ~a) | ((b - LANES(1u)) & ~b);
 }
 
 /* Whether some codec is inside a stretch with a character under way or one done: its last
@@ -389,36 +390,55 @@ static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, 
     if (sc->latin_run >= LATIN_RUN_MIN ||
         (cp == 0xFFFD && swar_open(sc->h)))
         sc->cjk = 1;
-    else if (!sc->cjk && swar_step(&sc->h, v))
+    else if (!sc->cjk && (swar_step(&sc->h, v) & LANES(0x800u)))
         sc->cjk = 1;
 }
 
 /* The bulk of CJK text: three-byte characters of U+2600 and up, from u[i] on, in a tight loop
  * with the state in registers. Returns where the run ends. */
+/* The three-byte character at u[i] (i + 3 <= len) when it is one of U+2600 and up other than
+ * U+FFFD, else 0. Where the machine is little-endian and a fourth byte can be read, the
+ * check is one load and one compare. */
+static inline uint32_t cjk3_at(const unsigned char *u, size_t len, size_t i)
+{
+    uint32_t cp;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (i + 4 <= len) {
+        uint32_t w;
+        memcpy(&w, u + i, 4);
+        if ((w & 0xC0C0F0u) != 0x8080E0u)
+            return 0;
+        cp = ((w & 0x0Fu) << 12) | ((w & 0x3F00u) >> 2) | ((w >> 16) & 0x3Fu);
+        return cp >= 0x2600 && cp != 0xFFFD ? cp : 0;
+    }
+#endif
+    if ((u[i] & 0xF0) != 0xE0 || !cont2(u + i))
+        return 0;
+    cp = ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
+    return cp >= 0x2600 && cp != 0xFFFD ? cp : 0; /* U+FFFD has rules of its own */
+}
+
 static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned char *u,
                            size_t len, size_t i)
 {
     size_t start = i;
     uint64_t h = sc->h;
     long n = sc->n, sum = sc->sum, rare = sc->rare;
-    int hit = sc->cjk;
-    while (i + 2 < len && (u[i] & 0xF0) == 0xE0 && u[i] >= 0xE2 && cont2(u + i)) {
-        uint32_t cp = ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
-                      (u[i + 2] & 0x3F);
-        if (cp < 0x2600 || cp == 0xFFFD) /* U+FFFD has rules of its own (scan_other) */
-            break;
+    uint64_t hits = 0;
+    uint32_t cp;
+    while (i + 3 <= len && (cp = cjk3_at(u, len, i)) != 0) {
         uint32_t v = tab[cp];
         n++; /* every character from U+2600 up has a cost */
         sum += cost_of(v);
         rare += (v >> 9) & 1u; /* S_RARE */
-        hit |= swar_step(&h, v);
+        hits |= swar_step(&h, v);
         i += 3;
     }
     if (i == start)
         return i;
     sc->h = h;
     sc->n = n, sc->sum = sum, sc->rare = rare;
-    sc->cjk = hit;
+    sc->cjk |= (hits & LANES(0x800u)) != 0;
     sc->latin_run = 0; /* such characters have no role in the latin tests */
     sc->lprev = 0;
     return i;
