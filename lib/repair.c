@@ -34,7 +34,6 @@ void tf__repair_free(struct tf__repair_state *st)
     for (size_t i = 0; i < st->n_ic; i++)
         iconv_close(st->ic[i].cd);
     tf__cjk_state_free(st);
-    tf__dbcs_state_free(st);
     free(st->rules);
     tf__buf_free(&st->conv);
     free(st);
@@ -241,25 +240,49 @@ static int is_ascii(const char *s, size_t len)
     return (acc & 0x8080808080808080ull) == 0;
 }
 
+/* Whether the edits cover every non-ASCII character of s: nothing is left for a pass. The
+ * edits keep their order (the whole-stretch pass counts on it), so the next one is searched. */
+static int covered(const char *s, size_t len, const tf__edits *ed)
+{
+    if (ed->n == 0)
+        return 0;
+    for (size_t at = 0;;) {
+        const tf__edit *next = NULL;
+        for (size_t i = 0; i < ed->n; i++)
+            if (ed->v[i].start >= at && (!next || ed->v[i].start < next->start))
+                next = &ed->v[i];
+        size_t stop = next ? next->start : len;
+        if (!is_ascii(s + at, stop - at))
+            return 0;
+        if (!next)
+            return 1;
+        at = next->end;
+    }
+}
+
 /* One pass of every repair over the segment: 1 when nothing changed. */
 static int one_pass(tf_ctx *ctx, tf__repair_state *st, const char *src, size_t len, tf__buf *out,
                     tf__pos *pos)
 {
-    int latin = tf__latin_suspect(st, src, len);
-    int cjk = tf__cjk_suspect(st, src, len);
-    int dbcs = tf__dbcs_suspect(st, src, len);
-    if (cjk < 0 || dbcs < 0)
+    int cjk, dbcs, latin, latin1;
+    if (tf__repair_scan(st, src, len, &cjk, &dbcs, &latin, &latin1))
         return TF_E_NOMEM;
-    if (!latin && !cjk && !dbcs)
+    if (!latin && !cjk && !dbcs && !latin1)
         return 1;
     tf__edits ed = {0};
     tf__buf_init(&ed.text, 0);
-    int rc = 0;
-    if (latin && tf__repair_latin(st, src, len, &ed))
+    /* Whole stretches read as UTF-8 first: what they explain needs no windowed pass. Then the
+     * latin pass, the double-byte readings of windows-1252 stretches (against the latin
+     * pass's result), and the CJK and double-byte windows for what is left. */
+    int rc = tf__repair_whole(st, src, len, &ed, (size_t)-1) ? TF_E_NOMEM : 0;
+    size_t first = ed.n;
+    if (rc == 0 && latin && !covered(src, len, &ed) && tf__repair_latin(st, src, len, &ed))
         rc = TF_E_NOMEM;
-    if (rc == 0 && cjk && tf__repair_cjk(st, src, len, &ed))
+    if (rc == 0 && !covered(src, len, &ed) && tf__repair_whole(st, src, len, &ed, first))
         rc = TF_E_NOMEM;
-    if (rc == 0 && dbcs && tf__repair_dbcs(st, src, len, &ed))
+    if (rc == 0 && cjk && !covered(src, len, &ed) && tf__repair_cjk(st, src, len, &ed))
+        rc = TF_E_NOMEM;
+    if (rc == 0 && dbcs && !covered(src, len, &ed) && tf__repair_dbcs(st, src, len, &ed))
         rc = TF_E_NOMEM;
     if (rc == 0 && ed.n == 0)
         rc = 1;

@@ -90,8 +90,9 @@ typedef struct tf__repair_state {
     tf__buf conv;                          /* scratch for conversions */
     tf__sb_rev rev[TF__SB_COUNT][128];     /* each codec's high half, sorted by code point */
     uint32_t lcls[0x600], lcls2[0x600];    /* latin classes of U+0000..05FF, U+2000..25FF */
-    uint8_t *cjk_flags;                    /* repair_cjk.c's classes, built on first use */
-    int8_t *dbcs_cost;                     /* repair_dbcs.c's character costs, likewise */
+    uint8_t sb_enc[TF__SB_COUNT][0xC00];   /* the byte of U+0000..05FF, U+2000..25FF, or 0 */
+    uint32_t *scan;                        /* repair_cjk.c's character table, first use */
+    uint8_t *cjk_flags;                    /* repair_cjk.c's pass classes, made from it */
     char (*rules)[96];                     /* report rules, interned: items point at them */
     size_t n_rules;
 } tf__repair_state;
@@ -141,9 +142,42 @@ int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len);
 int tf__repair_dbcs(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
 
 /* Its cheap test: whether s has enough rare CJK characters to be GBK/Big5/Shift_JIS read as
- * another double-byte codec. One table read per three-byte character, no iconv; -1 when out
- * of memory (the table is built on first use). */
+ * another double-byte codec. Part of tf__repair_scan; -1 when out of memory. */
 int tf__dbcs_suspect(tf__repair_state *st, const char *s, size_t len);
-void tf__dbcs_state_free(tf__repair_state *st);
+/* The test's parts (repair_dbcs.c): a character's cost in quarter nats (0: not looked at),
+ * and the verdict on a segment's n looked-at characters, rare of them rare, costing sum. */
+int tf__dbcs_cost(uint32_t cp);
+int tf__dbcs_verdict(long n, long rare, long sum);
+
+/* The CJK, double-byte and latin tests in one pass (repair_cjk.c): one read of a per-context
+ * 64K-entry character table per character, no iconv. Sets *cjk, *dbcs and *latin to the
+ * three tests' answers, and *latin1 to whether s has two or more characters of U+0080..00FF
+ * (the whole-stretch pass's test for double-byte text read as Latin-1: a table drawn in GBK,
+ * `©¦ ... ©¦`, shows no other sign); returns 0, or -1 when out of memory (the table is built
+ * on first use). */
+int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs,
+                    int *latin, int *latin1);
+
+/* How often a decoding hops between scripts (Latin, Greek, Cyrillic, Hebrew, Arabic, CJK)
+ * from one non-ASCII letter to the next, plus its characters of blocks running text hardly
+ * uses (CJK radicals, compatibility, small forms): a wrong codec's UTF-8 reading (`ǁ֫У`) that
+ * the model, scoring characters one by one, may like. Each costs TF__SWITCH_COST nats
+ * (repair_whole.c). */
+long tf__script_switches(const char *s, size_t len);
+#define TF__SWITCH_COST 6.0
+
+/* The GB18030 two-byte code that older decoders read as the private-use character cp, or -1
+ * (repair_dbcs.c). */
+int tf__gb_pua_code(uint32_t cp);
+
+/* The whole-stretch pass (repair_whole.c): the segment, or each stretch of it a single-byte
+ * codec can encode, decoded back as one piece under every codec chain (one or two layers);
+ * the best decoding becomes one edit when the model clearly prefers it. It runs twice. With
+ * keep == (size_t)-1, first and on an empty edit list: the UTF-8 readings, whose bytes prove
+ * them (a segment they explain needs no windowed pass). Then after the latin pass, with keep
+ * the number of edits the first round made: the double-byte readings of windows-1252, which
+ * must also beat what the latin pass made of the stretch. Returns 0 or -1 (out of memory). */
+int tf__repair_whole(tf__repair_state *st, const char *s, size_t len, tf__edits *ed,
+                     size_t keep);
 
 #endif

@@ -14,6 +14,7 @@
 #include "model.h"
 #include "repair.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ static const struct {
  * L = a UTF-8 lead of three bytes (E0..EF), C = a continuation (80..BF). */
 enum { T_NONE = 0, T_LC = 1, T_CL = 2, T_CC = 3 };
 #define T_SJIS_C1 (1u << 10) /* a halfwidth katakana whose one Shift_JIS byte is a C */
+#define S_C1 (1u << 8)       /* the same in the scan table (see scan_table) */
 
 /* The table covers U+3000..9FFF, the Hangul syllables, the halfwidth/fullwidth forms, and the
  * symbols, Greek and Cyrillic the double-byte codecs also hold (`╀`, `∪`): every character
@@ -90,41 +92,224 @@ static unsigned pair_type(unsigned b1, unsigned b2)
     return x == 'C' && y == 'C' ? T_CC : T_NONE;
 }
 
-/* Decodes every two-byte code of codec c once and records the class pair of each character
- * it yields. About 24,000 tiny conversions per codec, done once per context. */
-static void fill_codec(tf__repair_state *st, uint16_t *tab, int c)
+/* Where codec c's nibble sits in a scan table entry: codecs 0-2 at the bits their lanes of
+ * the scan's history start at (0, 12, 24), codecs 3-4 32 bits below theirs (4, 16), so an
+ * entry becomes the history's step with two masks and one shift (swar_step). */
+#define NIB(c) ((c) < 3 ? 12 * (c) : 12 * (c) - 32)
+#define S_NIBBLES 0x000F00F0u /* codecs 3-4 */
+#define S_NIBBLES_LOW 0x0F00F00Fu /* codecs 0-2 */
+
+/* A class pair as the two byte classes the scan's lanes hold (L = 1, C = 2, first byte high):
+ * L C 0110, C L 1001, C C 1010. */
+static unsigned pair_nibble(unsigned t)
 {
-    tf__buf *out = &st->conv;
-    for (unsigned lead = 0x81; lead <= 0xFE; lead++) {
-        if (byte_class(lead) == 0)
-            continue; /* only pairs that can carry the pattern matter */
-        for (unsigned trail = 0x80; trail <= 0xFE; trail++) {
-            unsigned t = pair_type(lead, trail);
-            if (t == T_NONE)
-                continue;
-            char in[2] = {(char)lead, (char)trail};
-            if (tf__repair_iconv(st, "UTF-8", DBCS[c].iconv_name, in, 2, out))
-                continue;
-            uint32_t cp;
-            size_t n = tf__utf8_next((const unsigned char *)out->data, out->len, &cp);
-            int idx = n == out->len ? cjk_index(cp) : -1;
-            if (idx >= 0 && ((tab[idx] >> (2 * c)) & 3u) == 0)
-                tab[idx] |= (uint16_t)(t << (2 * c));
+    return t == T_LC ? 0x6u : t == T_CL ? 0x9u : t == T_CC ? 0xAu : 0u;
+}
+
+static unsigned nibble_pair(unsigned n)
+{
+    return n == 0x6u ? T_LC : n == 0x9u ? T_CL : n == 0xAu ? T_CC : T_NONE;
+}
+
+/* Reads fill_codec's output: entry k (up to the k-th newline) is what code k decoded to. */
+static void record_codes(uint32_t *tab, int c, const tf__buf *in, const char *o, size_t n)
+{
+    size_t k = 0, at = 0;
+    for (size_t i = 0; i < n && 3 * k < in->len; i++) {
+        if (o[i] != '\n')
+            continue;
+        uint32_t cp;
+        size_t len = i - at;
+        if (len > 0 && tf__utf8_next((const unsigned char *)o + at, len, &cp) == len &&
+            cp < 0x10000 && cjk_index(cp) >= 0 && ((tab[cp] >> NIB(c)) & 0xFu) == 0) {
+            unsigned lead = (unsigned char)in->data[3 * k], trail = (unsigned char)in->data[3 * k + 1];
+            tab[cp] |= pair_nibble(pair_type(lead, trail)) << NIB(c);
         }
+        k++;
+        at = i + 1;
     }
 }
 
+/* Whether codec c has two-byte codes with this lead and trail at all: the codes sent to iconv
+ * in one piece, so that invalid ones, each of which stops the conversion, are few. */
+static int code_shape(int c, unsigned lead, unsigned trail)
+{
+    switch (c) {
+    case DB_GBK:
+        return lead >= 0x81;
+    case DB_BIG5:
+        return lead >= 0x81 && trail >= 0xA1;
+    case DB_SJIS:
+        return (lead >= 0x81 && lead <= 0x9F) || lead >= 0xE0;
+    case DB_EUCJP: /* 8E: a halfwidth katakana */
+        return (lead >= 0xA1 || (lead == 0x8E && trail <= 0xDF)) && trail >= 0xA1;
+    default:
+        return lead >= 0x81 && trail >= 0x81;
+    }
+}
+
+/* Records the class pair of the character each of codec c's two-byte codes that can carry
+ * the UTF-8 pattern decodes to (the first code wins). The codes go through iconv in one call,
+ * each followed by a newline; where a code does not decode, the call stops, that code's entry
+ * is left empty and the call resumes after it. */
+static int fill_codec(uint32_t *tab, int c)
+{
+    tf__buf in, out;
+    tf__buf_init(&in, 0);
+    tf__buf_init(&out, 0);
+    for (unsigned lead = 0x80; lead <= 0xEF; lead++)
+        for (unsigned trail = 0x80; trail <= 0xFE; trail++)
+            if (pair_type(lead, trail) != T_NONE && code_shape(c, lead, trail)) {
+                const char e[3] = {(char)lead, (char)trail, '\n'};
+                tf__buf_append(&in, e, 3);
+            }
+    iconv_t cd = iconv_open("UTF-8", DBCS[c].iconv_name);
+    int rc = in.failed || tf__buf_reserve(&out, in.len * 2 + 16) || cd == (iconv_t)-1 ? -1 : 0;
+    char *ip = in.data, *op = out.data;
+    size_t il = in.len, ol = in.len * 2 + 16;
+    while (rc == 0 && il > 0 && iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+        if (errno == E2BIG) {
+            rc = -1;
+            break;
+        }
+        size_t k = (size_t)(ip - in.data) / 3 + 1; /* entries up to the failed one */
+        while (op > out.data && op[-1] != '\n') { /* drop the failed entry's partial output */
+            op--;
+            ol++;
+        }
+        *op++ = '\n';
+        ol--;
+        ip = in.data + 3 * k;
+        il = in.len - 3 * k;
+        iconv(cd, NULL, NULL, NULL, NULL);
+    }
+    if (cd != (iconv_t)-1)
+        iconv_close(cd);
+    if (rc == 0)
+        record_codes(tab, c, &in, out.data, (size_t)(op - out.data));
+    tf__buf_free(&in);
+    tf__buf_free(&out);
+    return rc;
+}
+/* ---- following the UTF-8 pattern ----------------------------------------------------- */
+
+/* Per codec, the UTF-8 pattern shows when the byte classes of the characters, read in that
+ * codec, contain L C C L C C: two whole UTF-8 characters in an unbroken stretch (a lead byte
+ * where a continuation is due, or a continuation where none is, breaks a stretch; any byte of
+ * no class, or ASCII, too). The scan keeps the last six byte classes of every codec as one
+ * 64-bit word, twelve bits a codec (two per byte, the newest lowest: L = 1, C = 2, other 0),
+ * steps all five with a shift and a table read per character, and finds a codec whose last
+ * six bytes are the pattern with the zero-lane test on the word xor the pattern, after the
+ * character's first byte and after its second. A Shift_JIS halfwidth katakana (T_SJIS_C1) is
+ * a single continuation byte in that codec's lane. */
+#define LANE(c) (12 * (c))
+#define LANES(x) ((x) * 0x001001001001001ull) /* x in every codec's lane */
+#define PATTERN LANES(0x69Au)                 /* L C C L C C: 01 10 10 01 10 10 */
+
+/* Whether some lane of x is zero (the classic test: exact as to whether one is). */
+static inline int zero_lane(uint64_t x)
+{
+    return ((x - LANES(1u)) & ~x & LANES(0x800u)) != 0;
+}
+
+/* Feeds one character of scan table value v to every codec's history; returns bits that are
+ * nonzero under LANES(0x800) when some codec shows the pattern after it (the caller may OR
+ * them over many characters and test once). The table keeps each codec's two byte classes as a nibble
+ * (four bits a codec), so a character's step is spread from nibbles to lanes with shifts: no
+ * table of steps, whose reads the scan cannot afford. The pattern is looked for after the
+ * first byte of a C L character only, not of a C C one: completing the second UTF-8
+ * character with the first half of a C C pair is a mojibake shape the test has never
+ * counted, and clean text makes it (20 lines of the 10 MB corpus). */
+static inline uint64_t swar_step(uint64_t *h, uint32_t v)
+{
+    uint64_t old = *h;
+    uint64_t both = (v & S_NIBBLES_LOW) | ((uint64_t)(v & S_NIBBLES) << 32);
+    uint64_t second = both & LANES(0x3u);
+    uint64_t first = (both >> 2) & LANES(0x3u) & ~(second & LANES(0x2u)); /* not C C */
+    uint64_t after1 = ((old << 2) & LANES(0xFFCu)) | first;
+    uint64_t now = ((old << 4) & LANES(0xFF0u)) | both;
+    if (v & S_C1) { /* one continuation byte in the Shift_JIS lane */
+        uint64_t m = 0xFFFull << LANE(DB_SJIS);
+        now = (now & ~m) | ((old << 2) & (0xFFCull << LANE(DB_SJIS))) | (2ull << LANE(DB_SJIS));
+    }
+    *h = now;
+    uint64_t a = after1 ^ PATTERN, b = now ^ PATTERN; /* zero_lane() of either */
+    return ((a - LANES(1u)) & ~a) | ((b - LANES(1u)) & ~b);
+}
+
+/* Whether some codec is inside a stretch with a character under way or one done: its last
+ * bytes are L, L C or L C C. A U+FFFD there stands for the rest of a cut-off character. */
+static inline int swar_open(uint64_t h)
+{
+    return zero_lane((h & LANES(0x3u)) ^ LANES(0x1u)) ||
+           zero_lane((h & LANES(0xFu)) ^ LANES(0x6u)) ||
+           zero_lane((h & LANES(0x3Fu)) ^ LANES(0x1Au));
+}
+
+/* Latin-1 letters and symbols (U+00A0..00FF) and windows-1252's extras in a row. */
+static int latin_high(uint32_t cp)
+{
+    return (cp >= 0xA0 && cp <= 0xFF) || (cp >= 0x152 && cp <= 0x17E) || cp == 0x192 ||
+           cp == 0x2C6 || cp == 0x2DC || (cp >= 0x2013 && cp <= 0x203A) || cp == 0x20AC ||
+           cp == 0x2122 || (cp >= 0x80 && cp <= 0x9F);
+}
+
+
+/* The scan table: for each BMP character, its two byte classes in each codec as a nibble
+ * (pair_nibble(), at NIB(c)), S_C1, and for repair_dbcs.c's test its cost in quarter nats,
+ * negated (0: not looked at; low four bits at bits 20-23, high three at 28-30) and whether it
+ * is rare (S_RARE: below -10 nats), laid out around the nibbles so that the scan reads all of
+ * it with a few masks and shifts. Built once per context: five bulk conversions and a model
+ * look-up per character of U+2000..FFFF. */
+#define S_RARE (1u << 9)
+
+static uint32_t cost_bits(int q)
+{
+    uint32_t m = (uint32_t)-q; /* 0..127 */
+    return ((m & 0xFu) << 20) | ((m & 0x70u) << 24) | (q < -40 ? S_RARE : 0);
+}
+
+static unsigned cost_of(uint32_t v) { return ((v >> 20) & 0xFu) | ((v >> 24) & 0x70u); }
+
+static uint32_t *scan_table(tf__repair_state *st)
+{
+    if (st->scan)
+        return st->scan;
+    uint32_t *tab = calloc(0x10000, sizeof *tab);
+    if (!tab)
+        return NULL;
+    for (int c = 0; c < DB_COUNT; c++)
+        if (fill_codec(tab, c)) {
+            free(tab);
+            return NULL;
+        }
+    for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
+        tab[0xFF61 + (b - 0xA1)] |= S_C1;
+    for (uint32_t cp = 0x2000; cp < 0x10000; cp++) {
+        tab[cp] |= cost_bits(tf__dbcs_cost(cp));
+    }
+    st->scan = tab;
+    return tab;
+}
+
+/* The windowed pass's compact table (indexed by cjk_index), made from the scan table. */
 static uint16_t *cjk_table(tf__repair_state *st)
 {
     if (st->cjk_flags)
         return (uint16_t *)st->cjk_flags;
-    uint16_t *tab = calloc(TABLE_SIZE, sizeof *tab);
+    const uint32_t *scan = scan_table(st);
+    uint16_t *tab = scan ? calloc(TABLE_SIZE, sizeof *tab) : NULL;
     if (!tab)
         return NULL;
-    for (int c = 0; c < DB_COUNT; c++)
-        fill_codec(st, tab, c);
-    for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
-        tab[IDX_FORMS + 0x61 + (b - 0xA1)] |= T_SJIS_C1;
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        int idx = cjk_index(cp);
+        if (idx < 0)
+            continue;
+        unsigned v = (scan[cp] & S_C1) ? T_SJIS_C1 : 0;
+        for (int c = 0; c < DB_COUNT; c++)
+            v |= nibble_pair((scan[cp] >> NIB(c)) & 0xFu) << (2 * c);
+        tab[idx] = (uint16_t)v;
+    }
     st->cjk_flags = (uint8_t *)tab;
     return tab;
 }
@@ -133,52 +318,8 @@ void tf__cjk_state_free(tf__repair_state *st)
 {
     free(st->cjk_flags);
     st->cjk_flags = NULL;
-}
-
-/* ---- following the UTF-8 pattern ----------------------------------------------------- */
-
-/* Per codec, the chain is a small state: continuation bytes still expected (0-2) and whether
- * one UTF-8 character was completed in the current unbroken stretch; a second one is a hit.
- * The states of all codecs are kept as three bit masks (codec c at bit 2c, where the table
- * keeps its class pair) and stepped together with bit operations, no branch per codec:
- *   input  pending 0        pending 1            pending 2
- *   LC     1, done kept     1, done cleared      1, done cleared
- *   CL     2, done cleared  2, done + 1          2, done cleared
- *   CC     0, done cleared  0, done cleared      0, done + 1
- *   C1     0, done cleared  0, done + 1          1, done kept
- * (C1: a Shift_JIS halfwidth katakana, one continuation byte.) Feeding a lead byte while a
- * continuation is expected, or a continuation while none is, breaks the stretch; a lead byte
- * that breaks it starts a new one. */
-typedef struct {
-    uint32_t p1, p2, done; /* pending 1, pending 2, one character done */
-} chain;
-
-#define CH_LOW 0x155u /* the low bit of each codec's class pair */
-
-/* Feeds one character of table value v to every codec's chain; returns 1 when some codec's
- * chain shows two whole UTF-8 characters. */
-static inline int chain_step(chain *ch, uint16_t v)
-{
-    uint32_t c1 = ((uint32_t)(v >> 10) & 1u) << (2 * DB_SJIS); /* T_SJIS_C1 */
-    uint32_t lo = v & CH_LOW & ~c1, hi = (v >> 1) & CH_LOW & ~c1;
-    uint32_t lc = lo & ~hi, cl = hi & ~lo, cc = lo & hi;
-    uint32_t p1 = ch->p1, p2 = ch->p2, d = ch->done;
-    if ((((cl | c1) & p1) | (cc & p2)) & d)
-        return 1;
-    ch->p1 = lc | (c1 & p2);
-    ch->p2 = cl;
-    ch->done = (lc & d & ~(p1 | p2)) | ((cl | c1) & p1 & ~d) | (cc & p2 & ~d) | (c1 & p2 & d);
-    return 0;
-}
-
-static inline void chain_clear(chain *ch) { ch->p1 = ch->p2 = ch->done = 0; }
-
-/* Latin-1 letters and symbols (U+00A0..00FF) and windows-1252's extras in a row. */
-static int latin_high(uint32_t cp)
-{
-    return (cp >= 0xA0 && cp <= 0xFF) || (cp >= 0x152 && cp <= 0x17E) || cp == 0x192 ||
-           cp == 0x2C6 || cp == 0x2DC || (cp >= 0x2013 && cp <= 0x203A) || cp == 0x20AC ||
-           cp == 0x2122 || (cp >= 0x80 && cp <= 0x9F);
+    free(st->scan);
+    st->scan = NULL;
 }
 
 #define LATIN_RUN_MIN 4 /* two double-byte characters */
@@ -211,76 +352,146 @@ static inline size_t ascii_end(const unsigned char *u, size_t len, size_t i)
     return i;
 }
 
-int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
+/* What the scan keeps: every codec's byte history, the run of windows-1252 material, the latin
+ * pass's class of the last character (repair_latin.c's test), the double-byte test's sums,
+ * and the three answers. */
+typedef struct {
+    uint64_t h;
+    uint32_t lprev;
+    int latin_run;
+    long n, rare, sum;
+    int cjk, latin;
+    int latin1; /* characters of U+0080..00FF: double-byte text read as Latin-1 */
+} scan_state;
+
+/* The latin pass's test for one character of class cls (0 for ASCII other than a space, and
+ * for characters it gives no role): a lead right before a continuation of the same codec, a
+ * lost no-break space, a C1 control, or U+FFFD after a lead. */
+static inline void latin_char(scan_state *sc, uint32_t cp, uint32_t cls)
+{
+    if ((cls & TF__L_C1) || (sc->lprev & (cls >> 10) & TF__L_LEADS) ||
+        (cp == ' ' && (sc->lprev & TF__L_A0)) || (cp == 0xFFFD && (sc->lprev & TF__L_LEADS)))
+        sc->latin = 1;
+    sc->lprev = cls;
+}
+
+/* A character other than a three-byte one of U+2600 and up (which scan_cjk_run takes). */
+static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, uint32_t v)
+{
+    uint32_t cls = cp < 0x600 ? st->lcls[cp] : cp >= 0x2000 && cp < 0x2600 ? st->lcls2[cp - 0x2000] : 0;
+    latin_char(sc, cp, cls);
+    unsigned cost = cost_of(v);
+    sc->n += cost != 0;
+    sc->sum += cost;
+    sc->rare += (v & S_RARE) != 0;
+    /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
+    sc->latin_run = latin_high(cp) ? sc->latin_run + 1 : 0;
+    sc->latin1 += cp < 0x100;
+    if (sc->latin_run >= LATIN_RUN_MIN ||
+        (cp == 0xFFFD && swar_open(sc->h)))
+        sc->cjk = 1;
+    else if (!sc->cjk && (swar_step(&sc->h, v) & LANES(0x800u)))
+        sc->cjk = 1;
+}
+
+/* The bulk of CJK text: three-byte characters of U+2600 and up, from u[i] on, in a tight loop
+ * with the state in registers. Returns where the run ends. */
+/* The three-byte character at u[i] (i + 3 <= len) when it is one of U+2600 and up other than
+ * U+FFFD, else 0. Where the machine is little-endian and a fourth byte can be read, the
+ * check is one load and one compare. */
+static inline uint32_t cjk3_at(const unsigned char *u, size_t len, size_t i)
+{
+    uint32_t cp;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (i + 4 <= len) {
+        uint32_t w;
+        memcpy(&w, u + i, 4);
+        if ((w & 0xC0C0F0u) != 0x8080E0u)
+            return 0;
+        cp = ((w & 0x0Fu) << 12) | ((w & 0x3F00u) >> 2) | ((w >> 16) & 0x3Fu);
+        return cp >= 0x2600 && cp != 0xFFFD ? cp : 0;
+    }
+#endif
+    if ((u[i] & 0xF0) != 0xE0 || !cont2(u + i))
+        return 0;
+    cp = ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
+    return cp >= 0x2600 && cp != 0xFFFD ? cp : 0; /* U+FFFD has rules of its own */
+}
+
+static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned char *u,
+                           size_t len, size_t i)
+{
+    size_t start = i;
+    uint64_t h = sc->h;
+    long n = sc->n, sum = sc->sum, rare = sc->rare;
+    uint64_t hits = 0;
+    uint32_t cp;
+    while (i + 3 <= len && (cp = cjk3_at(u, len, i)) != 0) {
+        uint32_t v = tab[cp];
+        n++; /* every character from U+2600 up has a cost */
+        sum += cost_of(v);
+        rare += (v >> 9) & 1u; /* S_RARE */
+        hits |= swar_step(&h, v);
+        i += 3;
+    }
+    if (i == start)
+        return i;
+    sc->h = h;
+    sc->n = n, sc->sum = sum, sc->rare = rare;
+    sc->cjk |= (hits & LANES(0x800u)) != 0;
+    sc->latin_run = 0; /* such characters have no role in the latin tests */
+    sc->lprev = 0;
+    return i;
+}
+
+/* An ASCII byte at u[i]: it breaks every stretch; letters and punctuation may be double-byte
+ * trail bytes inside a run of Latin-1. With no such run open and no latin lead before it, the
+ * whole ASCII run is passed over at once. Returns where to go on. */
+static size_t scan_ascii(scan_state *sc, const unsigned char *u, size_t len, size_t i)
+{
+    sc->h = 0;
+    latin_char(sc, u[i], 0);
+    if (sc->latin_run == 0)
+        return ascii_end(u, len, i + 1);
+    if (!(u[i] >= 0x40 && u[i] <= 0x7E))
+        sc->latin_run = 0;
+    return i + 1;
+}
+
+int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, int *dbcs,
+                    int *latin, int *latin1)
 {
     const unsigned char *u = (const unsigned char *)s;
-    uint16_t *tab = NULL;
-    chain ch = {0, 0, 0}; /* every codec's chain */
-    int latin_run = 0;
+    const uint32_t *tab = NULL;
+    scan_state sc;
+    memset(&sc, 0, sizeof sc);
     for (size_t i = 0; i < len;) {
-        unsigned b = u[i];
-        if (b < 0x80) {
-            /* ASCII breaks every chain; letters and punctuation may be double-byte trail
-             * bytes inside a run of Latin-1. With no such run open, the whole ASCII run is
-             * passed over at once. */
-            chain_clear(&ch);
-            if (latin_run == 0) {
-                i = ascii_end(u, len, i);
-                continue;
-            }
-            if (!(b >= 0x40 && b <= 0x7E))
-                latin_run = 0;
-            i++;
+        if (u[i] < 0x80) {
+            i = scan_ascii(&sc, u, len, i);
             continue;
         }
-        if (b >= 0xE3 && b <= 0xE9 && i + 2 < len && (b != 0xE3 || cont2(u + i))) {
-            /* Fast path for U+3000..9FFF (ideographs, kana, CJK punctuation), the bulk of
-             * clean CJK text: one table look-up, no decoding of anything else. */
-            uint32_t c3 = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
-                          (u[i + 2] & 0x3F);
-            i += 3;
-            latin_run = 0;
-            if (!tab && !(tab = cjk_table(st)))
-                return -1;
-            if (chain_step(&ch, tab[c3 - 0x3000]))
-                return 1;
-            continue;
-        }
-        if (b == 0xEF && i + 2 < len && u[i + 1] >= 0xBC && cont2(u + i) &&
-            !(u[i + 1] == 0xBF && u[i + 2] >= 0xB0)) {
-            /* The halfwidth and fullwidth forms, U+FF00..FFEF: fullwidth punctuation. */
-            uint32_t cp = 0xF000u | ((uint32_t)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
-            i += 3;
-            latin_run = 0;
-            if (!tab && !(tab = cjk_table(st)))
-                return -1;
-            if (chain_step(&ch, tab[IDX_FORMS + (cp - 0xFF00)]))
-                return 1;
+        if (!tab && !(tab = scan_table(st)))
+            return -1;
+        size_t j = scan_cjk_run(tab, &sc, u, len, i);
+        if (j > i) {
+            i = j;
             continue;
         }
         uint32_t cp;
-        size_t n = tf__utf8_next(u + i, len - i, &cp);
-        i += n;
-        /* High Latin-1 characters in one token; trail bytes can be ASCII letters. */
-        if (latin_high(cp))
-            latin_run++;
-        else if (!(cp >= 0x40 && cp <= 0x7E))
-            latin_run = 0;
-        if (latin_run >= LATIN_RUN_MIN)
-            return 1;
-        int idx = n >= 2 ? cjk_index(cp) : -1;
-        if (idx < 0) {
-            if (cp == 0xFFFD && (ch.p1 | ch.p2 | ch.done))
-                return 1;
-            chain_clear(&ch);
-            continue;
-        }
-        if (!tab && !(tab = cjk_table(st)))
-            return -1;
-        if (chain_step(&ch, tab[idx]))
-            return 1;
+        i += tf__utf8_next(u + i, len - i, &cp);
+        scan_other(st, &sc, cp, cp < 0x10000 ? tab[cp] : 0);
     }
+    *cjk = sc.cjk;
+    *dbcs = tf__dbcs_verdict(sc.n, sc.rare, -sc.sum); /* costs were kept negated */
+    *latin = sc.latin;
+    *latin1 = sc.latin1 >= 2;
     return 0;
+}
+
+int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
+{
+    int cjk, dbcs, latin, latin1;
+    return tf__repair_scan(st, s, len, &cjk, &dbcs, &latin, &latin1) ? -1 : cjk;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
@@ -435,6 +646,7 @@ static int try_utf8_window(ctext *t, int c, size_t a, size_t b, cands *cs)
                 g = gain_of(t, t->off[a], t->off[b], dec.data, dec.len);
                 snprintf(rule, sizeof rule, "utf-8 read as %s, twice", DBCS[c].label);
             }
+            g -= TF__SWITCH_COST * (double)tf__script_switches(dec.data, dec.len);
             if ((g > 0 || all_lost) &&
                 cands_push(cs, t->off[a], t->off[b], all_lost ? 1e9 : g, rule, dec.data, dec.len))
                 rc = -1;

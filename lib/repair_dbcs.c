@@ -40,7 +40,7 @@ static const struct {
     {0xE83B, 0xFE76}, {0xE843, 0xFE7E}, {0xE854, 0xFE90}, {0xE855, 0xFE91}, {0xE864, 0xFEA0},
 };
 
-static int gb_pua_code(uint32_t cp)
+int tf__gb_pua_code(uint32_t cp)
 {
     for (size_t i = 0; i < sizeof GB_PUA / sizeof GB_PUA[0]; i++)
         if (GB_PUA[i].cp == cp)
@@ -73,76 +73,35 @@ static int odd_block(uint32_t cp)
            (cp >= 0xFE30 && cp <= 0xFE6F) || is_pua(cp);
 }
 
-/* Each character's own cost in quarter nats (-1..-127), per context, built on first use from
- * the model (0xE000 calls, well under a millisecond): the test then costs one table read per
- * character, like repair_cjk.c's. 0 marks characters the test does not look at. The table
- * covers U+2000..FFFF; the rest is never this mojibake (two-byte UTF-8 is European text,
- * four-byte is emoji and supplementary Han). */
-#define COST_BASE 0x2000u
-#define COST_SIZE (0x10000u - COST_BASE)
-
-static const int8_t *cost_table(tf__repair_state *st)
+/* A character's own cost in quarter nats (-1..-127), for repair_cjk.c's scan table (built
+ * once per context from the model: the test then costs one table read per character, shared
+ * with the CJK pass's test). 0 marks characters the test does not look at: box drawing, which
+ * is tables, not text. Only U+2000..FFFF are asked for; the rest is never this mojibake
+ * (two-byte UTF-8 is European text, four-byte is emoji and supplementary Han). */
+int tf__dbcs_cost(uint32_t cp)
 {
-    if (st->dbcs_cost)
-        return st->dbcs_cost;
-    int8_t *t = malloc(COST_SIZE);
-    if (!t)
-        return NULL;
-    for (uint32_t cp = COST_BASE; cp < 0x10000; cp++) {
-        int8_t v;
-        if ((cp >= 0x2500 && cp <= 0x257F) || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            v = 0; /* box drawing: tables, not text */
-        } else {
-            double c = odd_block(cp) ? -30.0 : tf__model_bigram(0, cp);
-            long q = (long)(c * 4.0 - 0.5);
-            v = (int8_t)(q < -127 ? -127 : q > -1 ? -1 : q);
-        }
-        t[cp - COST_BASE] = v;
-    }
-    st->dbcs_cost = t;
-    return t;
+    if ((cp >= 0x2500 && cp <= 0x257F) || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    double c = odd_block(cp) ? -30.0 : tf__model_bigram(0, cp);
+    long q = (long)(c * 4.0 - 0.5);
+    return (int)(q < -127 ? -127 : q > -1 ? -1 : q);
 }
 
-void tf__dbcs_state_free(tf__repair_state *st)
+/* The test's verdict on a segment whose n looked-at characters cost sum quarter nats, rare of
+ * them rare. */
+int tf__dbcs_verdict(long n, long rare, long sum)
 {
-    free(st->dbcs_cost);
-    st->dbcs_cost = NULL;
-}
-
-int tf__dbcs_suspect(tf__repair_state *st, const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    const int8_t *tab = NULL;
-    long n = 0, rare = 0, sum = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned b = u[i];
-        if (b < 0xE2 || b > 0xEF) { /* ASCII, two- and four-byte UTF-8, continuations */
-            i += b < 0xC0 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-            continue;
-        }
-        if (i + 2 >= len || (u[i + 1] & 0xC0) != 0x80 || (u[i + 2] & 0xC0) != 0x80) {
-            i++;
-            continue;
-        }
-        uint32_t cp = ((uint32_t)(b & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) |
-                      (u[i + 2] & 0x3F);
-        i += 3;
-        if (cp < COST_BASE)
-            continue;
-        if (!tab && !(tab = cost_table(st)))
-            return -1;
-        int c = tab[cp - COST_BASE];
-        if (!c)
-            continue;
-        n++;
-        sum += c;
-        rare += c < 4 * RARE_COST;
-    }
     if (n < 2 || rare < 2)
         return 0;
     double mean = (double)sum / (4.0 * (double)n);
     return mean < SUSPECT_MEAN ||
            ((double)rare >= SUSPECT_RARE_SHARE * (double)n && mean < SUSPECT_RARE_MEAN);
+}
+
+int tf__dbcs_suspect(tf__repair_state *st, const char *s, size_t len)
+{
+    int cjk, dbcs, latin, latin1;
+    return tf__repair_scan(st, s, len, &cjk, &dbcs, &latin, &latin1) ? -1 : dbcs;
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
@@ -259,7 +218,7 @@ typedef struct {
 static int encode_char(pass *p, int k, uint32_t cp, size_t i, size_t n)
 {
     tf__repair_state *st = p->st;
-    int pua = is_pua(cp) && strcmp(PAIRS[k].wrong, "GB18030") == 0 ? gb_pua_code(cp) : -1;
+    int pua = is_pua(cp) && strcmp(PAIRS[k].wrong, "GB18030") == 0 ? tf__gb_pua_code(cp) : -1;
     if (pua >= 0)
         return pua;
     if (tf__repair_iconv(st, PAIRS[k].wrong, "UTF-8", p->s + i, n, &p->bytes) || p->bytes.len != 2)

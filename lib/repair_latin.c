@@ -64,8 +64,11 @@ void tf__latin_state_init(tf__repair_state *st)
 {
     for (int c = 0; c < TF__SB_COUNT; c++) {
         for (int i = 0; i < 128; i++) {
-            st->rev[c][i].cp = tf__sb_high[c][i];
+            uint32_t cp = tf__sb_high[c][i];
+            st->rev[c][i].cp = (uint16_t)cp;
             st->rev[c][i].byte = (uint8_t)(0x80 + i);
+            if (cp < 0x600 || (cp >= 0x2000 && cp < 0x2600))
+                st->sb_enc[c][cp < 0x600 ? cp : cp - 0x2000 + 0x600] = (uint8_t)(0x80 + i);
             set_cls(st, tf__sb_high[c][i], byte_roles(0x80u + (unsigned)i, c));
         }
         qsort(st->rev[c], 128, sizeof st->rev[c][0], rev_cmp);
@@ -80,6 +83,14 @@ int tf__sb_encode(const tf__repair_state *st, int c, uint32_t cp)
         return (int)cp;
     if (cp == 0xFFFD)
         return TF__SB_LOST;
+    /* The passes encode text character by character in every codec, so the usual ranges are
+     * one table read; no codec here has a byte for U+2600 and up but MacRoman's three. */
+    if (cp < 0x600 || (cp >= 0x2000 && cp < 0x2600)) {
+        int b = st->sb_enc[c][cp < 0x600 ? cp : cp - 0x2000 + 0x600];
+        return b ? b : -1;
+    }
+    if (cp != 0xF8FF && cp != 0xFB01 && cp != 0xFB02)
+        return -1;
     size_t lo = 0, hi = 128;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;

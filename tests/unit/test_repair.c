@@ -169,6 +169,84 @@ static void mojibake_run_inside_english(void)
     tf_ctx_free(ctx);
 }
 
+/* ---- whole lines (issue 3) ------------------------------------------------------------ */
+
+static void ascii_swallowed_as_trail_byte(void)
+{
+    /* GBK took `n` of `nmbd` as the trail byte of 有's last byte (`塶`): the windowed pass
+     * cut there; the whole line decodes back. U+E511 and U+E224 are GB18030 private use. */
+    expect_rule("findsmb 鍦ㄤ竴鍙板綋鍓嶆病鏈塶mbd杩愯\xee\x94\x91鐨勪富鏈轰笂灏变細浜х敓濡備笅鐨勪俊鎭"
+                "\xee\x88\xa4細",
+                "findsmb 在一台当前没有nmbd运行的主机上就会产生如下的信息：", "utf-8 read as gbk");
+}
+
+static void no_break_space_read_as_gbk(void)
+{
+    /* C2 A0 is `聽` in GBK. */
+    expect("1.6.4.聽姝ｅ垯琛ㄨ揪寮忕殑鍏ㄥ眬鏇挎崲", "1.6.4.\xc2\xa0正则表达式的全局替换");
+}
+
+static void cp932_codes_iconv_does_not_give(void)
+{
+    /* Python's cp932 reads A0 as U+F8F0 and 80 as U+0080; `∫` (87 92) is also 81 E7, the
+     * code iconv gives back, which would break the UTF-8. */
+    expect("菴\xef\xa3\xb0蜿ｯ莉･菴ｿ逕ｨ mkfs.ext4(1)", "你可以使用 mkfs.ext4(1)");
+    expect("蜿ｪ隕∫噪譏ｯ謌台ｻｬ髴\xc2\x80隕∫噪荳懆･ｿ", "只要的是我们需要的东西");
+}
+
+static void utf8_read_as_gbk_twice(void)
+{
+    expect_rule("娴滈缚鈻堥拃鑺ユ）閺勵垰銇夊☉顖ょ礉", "人言落日是天涯，", "utf-8 read as gbk, twice");
+}
+
+static void utf8_read_as_1252_twice_cjk(void)
+{
+    expect("Ã¥Â°Â±Ã¨Â°Æ’Ã§â€\xc2\x9dÂ¨Ã¥Â®Æ’(Ã©Â»ËœÃ¨Â®Â¤Ã¦ËœÂ¯~/.msmtprc )Ã£â‚¬â€š",
+           "就调用它(默认是~/.msmtprc )。");
+}
+
+static void double_byte_line_one_codec(void)
+{
+    /* The windowed pass read `¤Þ¼Æ` as EUC-JP (`ま柴`) beside Big5 runs: a line was written in
+     * one codec, and the whole line in Big5 reads better. */
+    expect("= ¤Þ¼Æ2 ¤Þ¼Æ1 ¤£µ¥©ó¤Þ¼Æ2", "= 引數2 引數1 不等於引數2");
+    /* `¥H` alone before ASCII, `¾Ë` a one-character word: too short for a run of their own. */
+    expect("¥H 0 ¬°«e¾Éªº±`¶q³Q·í§@¤K¶i¦ì¨î¼Æ¡A¥H 0x ©Î 0X §@¬°«e¾Éªí©ú¬O¤Q¤»¶i¦ì¨î¡C",
+           "以 0 為前導的常量被當作八進位制數，以 0x 或 0X 作為前導表明是十六進位制。");
+    expect("Vi·Î ÇÏ°í ½ÍÀº °ÅÀÇ ¸ðµç °Í¿¡ ´ëÇØ ¾Ë ¼ö ÀÖ´Â ÁÁÀº Ã¥ÀÔ´Ï´Ù.",
+           "Vi로 하고 싶은 거의 모든 것에 대해 알 수 있는 좋은 책입니다.");
+    expect("Èç¹û·¢Éú´íÎóÔò·µ»ØÒ»¸ö´óÓÚ0µÄÖµ¡£", "如果发生错误则返回一个大于0的值。");
+}
+
+static void kana_tie_goes_to_japanese(void)
+{
+    /* GBK and EUC-JP share the kana; only the kanji tell them apart (猛 / 値). */
+    expect_rule("¥Ç¥Õ¥©¥ë¥È¤ÎÃÍ¤Ï¡¢ \"sudo\" ¤Ç¤¢¤ë¡£", "デフォルトの値は、 \"sudo\" である。",
+                "euc-jp read as windows-1252");
+}
+
+static void gbk_table_read_as_latin1(void)
+{
+    /* No other test fires on it: two Latin-1 characters are enough to try the line. */
+    expect("©¦         ©¦I:358  ©¦    ©¦       ©¦", "│         │I:358  │    │       │");
+}
+
+static void short_words(void)
+{
+    expect_rule("綵∝軒", "形縮", "utf-8 read as euc-jp");
+    /* Shift_JIS reads it as `⺎加` (a CJK radical): EUC-JP's `似索` wins. */
+    expect_rule("篌主刈", "似索", "utf-8 read as euc-jp");
+}
+
+static void european_not_read_as_cjk(void)
+{
+    /* The French is UTF-8 read as windows-1252 beside a clean `’`; GBK reads the line too
+     * (`fr猫res`) but not better than the latin pass's repair. */
+    expect("Ã€ tous mes frÃ¨res, l’humanitÃ©, l’Ã©galitÃ©.", "À tous mes frères, l’humanité, l’égalité.");
+    expect_clean("Habitantes de Coatl‡n conf’an en proyecto de edil electo independiente\n");
+    expect_clean("hotel $49 OK??:(   `¬´    ): ( o¬ô )\n");
+}
+
 /* ---- lost bytes ----------------------------------------------------------------------- */
 
 static int has_lost_item(const tf_ctx *ctx)
@@ -196,6 +274,30 @@ static void lost_byte_in_latin_mojibake(void)
     tf_ctx *ctx = tf_ctx_create();
     char *out = fix_with(ctx, "\xc3\xa2\xe2\x82\xac\xc5\x93lossy\xc3\xa2\xe2\x82\xac\xef\xbf\xbd");
     CHECK_STR_EQ(out, "\xe2\x80\x9clossy\xef\xbf\xbd");
+    CHECK(has_lost_item(ctx));
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+static void lost_bytes_around_replacement(void)
+{
+    /* GB18030 made U+FFFD of 以's last byte (A5, then `'`) and of 示's: only those two are
+     * lost; everything around them comes back, and the loss is reported. */
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, "鍙﹀\xee\x98\xbb锛屽瓙绋嬪紡浠\xef\xbf\xbd'&'渚嗚〃绀\xef\xbf\xbd, "
+                              "浣嗘湁鏅傚湪涓嶅紩璧疯\xee\x80\x83瑙ｇ殑鎯呮硜涓嬩篃鍙\xee\x88\x99互涓嶇敤");
+    CHECK_STR_EQ(out, "另外，子程式\xef\xbf\xbd'&'來表\xef\xbf\xbd, 但有時在不引起誤解的情況下也可以不用");
+    CHECK(has_lost_item(ctx));
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+static void dropped_1252_bytes(void)
+{
+    /* 见 is E8 A7 81: a decoder dropped the 81 windows-1252 leaves undefined. */
+    tf_ctx *ctx = tf_ctx_create();
+    char *out = fix_with(ctx, "ç®—å¥½æ˜¥é•¿åœ¨ï¼Œå¥½èŠ±é•¿è§ã€‚");
+    CHECK_STR_EQ(out, "算好春长在，好花长\xef\xbf\xbd。");
     CHECK(has_lost_item(ctx));
     tf_free(out);
     tf_ctx_free(ctx);
@@ -281,4 +383,9 @@ CHECK_MAIN("test_repair",
            CASE(mojibake_run_inside_english), CASE(lost_kun_jin_kao),
            CASE(lost_byte_in_latin_mojibake), CASE(clean_european), CASE(clean_cjk),
            CASE(clean_ascii_is_not_copied), CASE(direct_call_with_stream_offsets),
-           CASE(idempotent))
+           CASE(idempotent), CASE(ascii_swallowed_as_trail_byte),
+           CASE(no_break_space_read_as_gbk), CASE(cp932_codes_iconv_does_not_give),
+           CASE(utf8_read_as_gbk_twice), CASE(utf8_read_as_1252_twice_cjk),
+           CASE(double_byte_line_one_codec), CASE(kana_tie_goes_to_japanese),
+           CASE(gbk_table_read_as_latin1), CASE(short_words), CASE(european_not_read_as_cjk),
+           CASE(lost_bytes_around_replacement), CASE(dropped_1252_bytes))

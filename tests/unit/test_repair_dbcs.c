@@ -130,6 +130,37 @@ static void suspect(void)
     CHECK_EQ(suspect_of("\xE5\x81\xB3\xE5"), 0);
 }
 
+/* The one scan (repair_cjk.c) gives each test's answer: the UTF-8 pattern in some codec, the
+ * rare-character mean, a latin lead before a continuation, two Latin-1 characters. */
+static void scan_of(const char *s, int cjk, int dbcs, int latin, int latin1)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    int c = -1, d = -1, l = -1, l1 = -1;
+    CHECK_EQ(tf__repair_scan(tf__repair_state_get(ctx), s, strlen(s), &c, &d, &l, &l1), 0);
+    CHECK_EQ(c, cjk);
+    CHECK_EQ(d, dbcs);
+    CHECK_EQ(l, latin);
+    CHECK_EQ(l1, latin1);
+    tf_ctx_free(ctx);
+}
+
+static void one_scan(void)
+{
+    scan_of("蒹葭苍苍，白露为霜。所谓伊人，在水一方。", 0, 0, 0, 0);
+    scan_of("ASCII only, and more ASCII than sixteen bytes", 0, 0, 0, 0);
+    scan_of("鍙戝竷鏂伴椈", 1, 1, 0, 0);                  /* UTF-8 read as GBK */
+    scan_of("縺薙ｓ縺ｫ縺｡縺ｯ", 1, 1, 0, 0);              /* Shift_JIS halfwidth katakana */
+    scan_of("偳偙偐奜晹偺儅僔儞偐傜", 0, 1, 0, 0);        /* Shift_JIS read as GBK */
+    scan_of("caf\xc3\x83\xc2\xa9", 0, 0, 1, 1);           /* cafÃ© */
+    scan_of("©¦ a ©¦", 0, 0, 0, 1);                       /* a GBK table read as Latin-1 */
+    scan_of("ÄãºÃÊÀ½ç", 1, 0, 1, 1);                      /* four Latin-1 letters in a row */
+    /* Clean Chinese whose Shift_JIS bytes end L C C L C C with the first half of a C C pair
+     * (上覆盖了): a shape the test does not count. */
+    scan_of("在命令行上覆盖了。", 0, 0, 0, 0);
+    /* A U+FFFD where a codec's character was under way: its last byte was lost. */
+    scan_of("鍙\xef\xbf\xbd", 1, 1, 0, 0);
+}
+
 /* One damaged line in a document: only it changes, and the report points at it. */
 static void mixed_document(void)
 {
@@ -181,6 +212,7 @@ CHECK_MAIN("test_repair_dbcs",
     CASE(box_drawing),
     CASE(clean_text),
     CASE(suspect),
+    CASE(one_scan),
     CASE(mixed_document),
     CASE(lossless_only),
     CASE(stage_clean_passthrough),
