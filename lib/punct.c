@@ -161,10 +161,11 @@ typedef struct {
 /* Characters that make a Chinese clause a question (particles and question words). */
 static int is_question_char(uint32_t c)
 {
-    /* 吗嗎呢吧么麼嘛 哪谁誰什甚怎几幾否难難岂豈何 */
+    /* 吗嗎呢吧么麼嘛 哪谁誰什甚怎几幾否难難岂豈何, and classical 乎哉耶邪欤歟孰 */
     static const uint16_t Q[] = {0x5417, 0x55CE, 0x5462, 0x5427, 0x4E48, 0x9EBC, 0x561B,
                                  0x54EA, 0x8C01, 0x8AB0, 0x4EC0, 0x751A, 0x600E, 0x51E0,
-                                 0x5E7E, 0x5426, 0x96BE, 0x96E3, 0x5C82, 0x8C48, 0x4F55};
+                                 0x5E7E, 0x5426, 0x96BE, 0x96E3, 0x5C82, 0x8C48, 0x4F55,
+                                 0x4E4E, 0x54C9, 0x8036, 0x90AA, 0x6B24, 0x6B5F, 0x5B70};
     for (size_t i = 0; i < sizeof Q / sizeof Q[0]; i++)
         if (Q[i] == c)
             return 1;
@@ -244,27 +245,42 @@ static int thousands_after(const unsigned char *s, size_t len, size_t at)
     return k - at == 4 && (k == len || !is_digit(s[k]));
 }
 
-/* Whether the comma at s[at], glued between Latin words, separates an enumeration that a
- * CJK sentence introduces: 如果你在 INSERT,UPDATE,DELETE,或者, 比如 nfs,ram,scd, 選項 -h,-p.
- * The enumeration is followed back over its words and glued commas to what precedes it
- * (a CJK character, directly or after one space). -o rw,noatime and a,b=1 stay ASCII. */
-static int list_after_cjk(const unsigned char *s, size_t at)
+/* The character that ends just before s[k] (k > 0), a restored mark as its ASCII form
+ * (so a second run judges as the first did); *start receives where it begins. */
+static uint32_t neutral_before(const unsigned char *s, size_t k, size_t *start)
 {
-    size_t k = at;
-    while (k > 0 && at - k < 256 &&
-           (is_alnum(s[k - 1]) || s[k - 1] == ',' || s[k - 1] == '-' || s[k - 1] == '_' ||
-            s[k - 1] == '.' || s[k - 1] == '/'))
-        k--;
-    if (k > 0 && s[k - 1] == ' ')
-        k--;
-    if (k == 0 || s[k - 1] < 0x80)
-        return 0;
     size_t b = k - 1;
     while (b > 0 && (s[b] & 0xC0) == 0x80)
         b--;
-    uint32_t c;
-    tf__utf8_next(s + b, k - b, &c);
-    return is_cjk(c) && !is_restored_mark(c);
+    *start = b;
+    return neutral_at(s, k, b);
+}
+
+static int list_char(uint32_t c)
+{
+    return is_alnum(c) || c == ',' || c == '-' || c == '_' || c == '.' || c == '/';
+}
+
+/* Whether the comma at s[at], glued between Latin words, separates an enumeration that a
+ * CJK sentence introduces: 如果你在 INSERT,UPDATE,DELETE,或者, 比如 nfs,ram,scd, 選項 -h,-p,
+ * 命令:INSERT, UPDATE,DELETE. The enumeration is followed back over its words and commas
+ * (a comma may have a space after it) to what precedes it: a CJK character, directly, after
+ * one space, or after a : ; ( that follows one. -o rw,noatime and a,b=1 stay ASCII. */
+static int list_after_cjk(const unsigned char *s, size_t at)
+{
+    size_t k = at, b, b2;
+    uint32_t c = 0;
+    while (k > 0 && at - k < 256) {
+        c = neutral_before(s, k, &b);
+        if (!list_char(c) && !(c == ' ' && b > 0 && neutral_before(s, b, &b2) == ','))
+            break;
+        k = b;
+    }
+    if (k == 0)
+        return 0;
+    if ((c == ' ' || c == ':' || c == ';' || c == '(') && b > 0)
+        c = neutral_before(s, b, &b);
+    return is_cjk(c);
 }
 
 static int line_end(uint32_t c) { return c == '\n' || c == '\r' || c == 0; }
