@@ -308,10 +308,11 @@ static int wants_fullwidth(unsigned char c, const around *a)
     if (right_cjk(a))
         return 1;
     /* After a Latin word in a CJK sentence: "MSDOS, 在这种情况下", "環境變數 PGPORT:",
-     * "哪一个版本的 Perl?" at the end of the line. */
+     * "哪一个版本的 Perl?" at the end of the line. Not "NLM_F_EXCL: 如物件已存在": a Latin
+     * term and its description keep the Latin colon (on manpages-zh 209 times, never ：). */
     if (c == ',' || c == ';' || c == ':') {
         if (a->next == ' ' && is_cjk(a->next_word))
-            return 1;
+            return c != ':';
         return a->line_cjk && line_end(a->next);
     }
     return a->line_cjk && line_end(a->next);
@@ -548,15 +549,39 @@ static long ascii_mark(conv *v, size_t i)
     return rc ? rc : 1;
 }
 
-/* A run of dots s[i..) in TO_CJK mode: ... or ...... after CJK was … or ……. */
+/* Whether a character may close an ellipsis that stands as a word of its own. */
+static int closes_word(uint32_t c)
+{
+    return line_end(c) || c == ' ' || c == '"' || c == 0x201D || c == 0x2019 || c == ')' ||
+           c == ']' || c == 0xFF09;
+}
+
+/* Whether the dots that end before a->next are an ellipsis in a CJK sentence: after CJK
+ * (等等...), or standing alone in a line of CJK with no Latin word beside it ("* ...
+ * 编辑器操作"). BEGIN...COMMIT, SELECT ... INTO and f(a, ...) stay. */
+static int cjk_ellipsis(const around *a)
+{
+    if (left_cjk(a))
+        return 1;
+    if ((a->prev && a->prev != ' ') || is_alnum(a->prev2) || a->prev2 == ',' ||
+        is_alnum(a->next_word))
+        return 0; /* SELECT ... INTO, open($fh, ...): code */
+    return closes_word(a->next) && (a->line_cjk || is_cjk(a->next_word));
+}
+
+/* A run of dots s[i..) in TO_CJK mode: ... or ...... in a CJK sentence was … or ……. */
 static long dots(conv *v, size_t i)
 {
     size_t e = i;
     while (e < v->len && v->s[e] == '.')
         e++;
     v->a.next = neutral_at(v->s, v->len, e);
+    size_t w = e;
+    while (w < v->len && v->s[w] == ' ')
+        w++;
+    v->a.next_word = neutral_at(v->s, v->len, w);
     size_t n = e - i;
-    if (n % 3 || n > 12 || !(left_cjk(&v->a) || (right_cjk(&v->a) && is_cjk(v->a.prev)))) {
+    if (n % 3 || n > 12 || !cjk_ellipsis(&v->a)) {
         written(v, '.');
         return (long)n;
     }
