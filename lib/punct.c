@@ -323,11 +323,19 @@ typedef struct {
     int cjk;     /* a CJK character (not one this stage restores) */
     int space;   /* a space: a gloss (Time to Live), not an argument (ls(1), f(x)) */
     int acronym; /* only capitals and digits, starting with a capital: (PIO), (RFC4648) */
+    int code;    /* a character of code, not of words: (a, b), ($fh), (x=1), ("%d") */
 } paren_content;
+
+static int code_char(uint32_t c)
+{
+    return c == ',' || c == '$' || c == '=' || c == '"' || c == '\'' || c == ';' ||
+           c == '{' || c == '[' || c == '*' || c == '&' || c == '|' || c == '<' || c == '%';
+}
 
 /* Whether a pair that encloses no CJK belongs to the CJK sentence around it: it glosses the
  * CJK before it (核心(core dumps)。), follows CJK and a space (访问 (DMA)的), opens a line of CJK ((initrd:Initial Ramdisk)。), or names what the CJK after it
- * speaks of (I/O(PIO)模式, TTL(Time to Live)。). ls(1)。, f(x)y and (WHO) alone stay ASCII,
+ * speaks of (I/O(PIO)模式, TTL(Time to Live)。). ls(1)。, f(x)y, open($fh, ...)。 and (WHO)
+ * alone stay ASCII,
  * and so does a pair set off by spaces on both sides (Tcl's pages write 字 (words) 并).
  * before/before2 are the two characters before the (, after the one after the ). */
 static int latin_pair_cjk(uint32_t before, uint32_t before2, const paren_content *pc,
@@ -339,7 +347,7 @@ static int latin_pair_cjk(uint32_t before, uint32_t before2, const paren_content
         return 1; /* also after a closing quote: “驚群”(thundering herd) */
     if (!before || before == ' ') /* (initrd:...)。, 访问 (DMA)的; Tcl's 字 (words) 并 stays */
         return is_cjk(after);
-    return is_alnum(before) && is_cjk(after) && (pc->space || pc->acronym);
+    return is_alnum(before) && is_cjk(after) && (pc->space || pc->acronym) && !pc->code;
 }
 
 /* Whether the parenthesis opened at s[i] (after the characters `before` and `before2`)
@@ -352,7 +360,7 @@ static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i, uint32_t
                           uint32_t before2)
 {
     int depth = 0;
-    paren_content pc = {0, 0, 1};
+    paren_content pc = {0, 0, 1, 0};
     size_t end = len - i > PAREN_SPAN ? i + PAREN_SPAN : len;
     for (size_t k = i; k < end;) {
         uint32_t c;
@@ -367,6 +375,7 @@ static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i, uint32_t
         }
         pc.cjk |= is_cjk(c) && !is_restored_mark(c) && c != 0x2026; /* not what we restore */
         pc.space |= c == ' ';
+        pc.code |= code_char(c);
         if (k > i)
             pc.acronym &= (c >= 'A' && c <= 'Z') || is_digit(c);
         k += n;
