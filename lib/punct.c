@@ -302,8 +302,13 @@ static int wants_fullwidth(unsigned char c, const around *a)
         return a->in_list;
     if (a->prev == ' ' || a->prev == '\t' || !a->prev) {
         /* No Latin writer puts a space before a mark: "systemd ,返回", a line that starts
-         * with ",跟着的是" (the sentence wrapped after its last CJK character). */
-        return c != '!' && c != '?' && (right_cjk(a) || (a->next == ' ' && is_cjk(a->next_word)));
+         * with ",跟着的是" (the sentence wrapped after its last CJK character), and in a CJK
+         * line "perlxs ,xsubpp ,及", "cd ls ;cat less ;". */
+        if (c == '!' || c == '?')
+            return 0;
+        if (right_cjk(a) || (a->next == ' ' && is_cjk(a->next_word)))
+            return 1;
+        return a->prev && a->line_cjk && (c == ',' || c == ';') && a->next != ' ';
     }
     if (right_cjk(a))
         return 1;
