@@ -304,7 +304,7 @@ static int wants_fullwidth(unsigned char c, const around *a)
         /* No Latin writer puts a space before a mark: "systemd ,返回", a line that starts
          * with ",跟着的是" (the sentence wrapped after its last CJK character), and in a CJK
          * line "perlxs ,xsubpp ,及", "cd ls ;cat less ;". */
-        if (c == '!' || c == '?')
+        if (c == '!' || c == '?') /* 如 +, - 或 ?: a symbol named */
             return 0;
         if (right_cjk(a) || (a->next == ' ' && is_cjk(a->next_word)))
             return 1;
@@ -358,11 +358,11 @@ static int latin_pair_cjk(uint32_t before, uint32_t before2, const paren_content
 /* Whether the parenthesis opened at s[i] (after the characters `before` and `before2`)
  * belongs to CJK text: it encloses CJK (預防化解...工作法), or sits in CJK text as
  * latin_pair_cjk says. One the line does not close (man pages wrap lines inside
- * parentheses, table cells cut them) belongs to CJK when a CJK character touches it:
- * 下一个字符(, but not the troff escape \*(TX. The look-ahead is bounded so a line full of
+ * parentheses, table cells cut them) belongs to CJK when a CJK character touches it
+ * (下一个字符(, but not the troff escape \*(TX) or ends a CJK line glued to a word (随着 Debian Stretch(, not 將互動地執行 (). The look-ahead is bounded so a line full of
  * parentheses stays linear. */
 static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i, uint32_t before,
-                          uint32_t before2)
+                          uint32_t before2, int line_cjk)
 {
     int depth = 0;
     paren_content pc = {0, 0, 1, 0};
@@ -385,7 +385,9 @@ static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i, uint32_t
             pc.acronym &= (c >= 'A' && c <= 'Z') || is_digit(c);
         k += n;
     }
-    return end == len && (is_cjk(before) || is_cjk(neutral_at(s, len, i + 1)));
+    uint32_t next = neutral_at(s, len, i + 1);
+    return end == len && (is_cjk(before) || is_cjk(next) ||
+                          (line_cjk && line_end(next) && before != ' '));
 }
 
 /* A byte of lower-case pinyin: ASCII letters, and the Latin letters with tone marks (UTF-8
@@ -532,7 +534,7 @@ static long ascii_mark(conv *v, size_t i)
     if (c == '!' || c == '?')
         return bang_run(v, i);
     if (c == '(') {
-        full = paren_pair_cjk(v->s, v->len, i, v->a.prev, v->a.prev2);
+        full = paren_pair_cjk(v->s, v->len, i, v->a.prev, v->a.prev2, v->a.line_cjk);
         if (v->depth < 64)
             v->parens = (v->parens << 1) | (uint64_t)full;
         v->depth++;
