@@ -108,6 +108,7 @@ static void gather(struct tf__punct_state *st, const unsigned char *s, size_t le
         if (c >= 0x2000) {
             st->fullwidth += is_restored_mark(c);
             st->kept_marks += is_kept_mark(c);
+            st->enum_comma += c == 0x3001;
         } else if (c == '(' || c == ')') {
             st->ascii_between += is_cjk(prev) || is_cjk(cp_at(s, len, i + 1));
         } else if ((c == ',' || c == ';' || c == ':' || c == '!' || c == '?') && is_cjk(prev)) {
@@ -124,15 +125,15 @@ static void gather(struct tf__punct_state *st, const unsigned char *s, size_t le
 /* The flattening signature: no fullwidth ，；：！？（）, and ASCII marks out of place beside
  * CJK marks NFKC leaves alone. Two kept marks, not one: a clean text's first lines may
  * show a lone “” before its first ，. One is enough beside a mark glued between two Han
- * characters, unless the text ends Han sentences with an ASCII . (its author types ASCII).
- * On manpages-zh and fortunes-zh the second way turns the stage on 250 lines earlier in
- * flattened documents and not one line earlier in clean ones. */
+ * characters, unless the text ends Han sentences with an ASCII . and has no 、 (its author
+ * types ASCII). On manpages-zh and fortunes-zh the second way turns the stage on 300 lines
+ * earlier in flattened documents and not one line earlier in clean ones. */
 static int flattened(const struct tf__punct_state *st)
 {
     if (st->fullwidth || !st->ascii_between)
         return 0;
-    return st->kept_marks >= 2 ||
-           (st->kept_marks >= 1 && st->han_between >= 1 && st->ascii_period == 0);
+    return st->kept_marks >= 2 || (st->kept_marks >= 1 && st->han_between >= 1 &&
+                                   (st->ascii_period == 0 || st->enum_comma));
 }
 
 /* Whether a segment with no byte >= 0x80 may be skipped: it has no CJK to judge. A

@@ -24,6 +24,9 @@ struct tf__punct_state {
     /* An ASCII . closing a Han sentence (的. or 的.\n): an author who types ASCII, so a
      * single kept mark is not enough. */
     uint32_t ascii_period;
+    /* 、 seen: it has no ASCII form, so its author types CJK punctuation (then an ASCII .
+     * is the author's own, not a sign of ASCII typing). */
+    uint32_t enum_comma;
     /* The evidence report item was made (once per stream). */
     uint32_t reported;
     /* Ruby annotations with a tone (mark, number or zhuyin) removed so far: with enough of

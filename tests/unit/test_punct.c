@@ -138,6 +138,8 @@ static void evidence_with_one_kept_mark(void)
     /* ...unless Han sentences end in an ASCII period: an author who types ASCII. */
     const char *ascii = "用於面向流的套接字.\n有效的型別有,見下。\n";
     expect(ascii, ascii);
+    /* ...and has no 、, which has no ASCII form: its author types CJK punctuation. */
+    expect("用於面向流的套接字.\n型別、名字,見下\n", "用於面向流的套接字.\n型別、名字，見下\n");
 }
 
 static void modes(void)
