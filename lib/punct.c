@@ -97,11 +97,12 @@ static int ends_word(uint32_t c)
 }
 
 /* Adds what the segment shows to the stream's evidence. An ASCII mark counts as out of
- * place when it follows a CJK character (來源:青海, 帮助: <https...>), or, for parentheses,
- * touches one on either side. */
+ * place when it follows a CJK character (來源:青海, 帮助: <https...>), stands between two
+ * with a space on either side (pages that space every character: 訊 息 , 這 些), or, for
+ * parentheses, touches one on either side. */
 static void gather(struct tf__punct_state *st, const unsigned char *s, size_t len)
 {
-    uint32_t prev = 0;
+    uint32_t prev = 0, prev2 = 0;
     for (size_t i = 0; i < len;) {
         uint32_t c;
         size_t n = tf__utf8_next(s + i, len - i, &c);
@@ -116,7 +117,10 @@ static void gather(struct tf__punct_state *st, const unsigned char *s, size_t le
             st->han_between += tf__is_han(prev) && tf__is_han(cp_at(s, len, i + 1));
         } else if (c == '.' && tf__is_han(prev)) {
             st->ascii_period += ends_word(cp_at(s, len, i + 1));
+        } else if (c < 0x80 && fullwidth_of((unsigned char)c) && prev == ' ' && is_cjk(prev2)) {
+            st->ascii_between += cp_at(s, len, i + 1) == ' ' && is_cjk(cp_at(s, len, i + 2));
         }
+        prev2 = prev;
         prev = c;
         i += n;
     }
