@@ -138,11 +138,11 @@ static void evidence_with_one_kept_mark(void)
     /* ...unless Han sentences end in an ASCII period: an author who types ASCII. */
     const char *ascii = "用於面向流的套接字.\n有效的型別有,見下。\n";
     expect(ascii, ascii);
+    /* ...and has no 、, which has no ASCII form: its author types CJK punctuation. */
+    expect("用於面向流的套接字.\n型別、名字,見下\n", "用於面向流的套接字.\n型別、名字，見下\n");
     /* A page that spaces every character shows a mark between CJK that way. */
     expect("顯 示 四 段 訊 息 , 這 些 訊 息 。 如 沒 有 給 定 。\n",
            "顯 示 四 段 訊 息 ， 這 些 訊 息 。 如 沒 有 給 定 。\n");
-    /* ...and has no 、, which has no ASCII form: its author types CJK punctuation. */
-    expect("用於面向流的套接字.\n型別、名字,見下\n", "用於面向流的套接字.\n型別、名字，見下\n");
 }
 
 static void modes(void)
