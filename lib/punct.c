@@ -295,8 +295,8 @@ static int wants_fullwidth(unsigned char c, const around *a)
 {
     if (is_digit(a->prev) && is_digit(a->next) && (c != ',' || a->thousands))
         return 0; /* 08:48:27, 1,000 (but 参数3,4,5 is a list in a Chinese sentence) */
-    if ((c == '?' || c == '!') && is_alnum(a->next))
-        return 0; /* 日?qǐng): the mark of a lost character, not a question */
+    if ((c == '?' || c == '!') && is_alnum(a->next) && !(c == '?' && a->question))
+        return 0; /* 日?qǐng): the mark of a lost character, not a question (呢?FHS is) */
     if (c == '?' && tf__is_han(a->prev) && tf__is_han(a->next) && !a->question)
         return 0; /* 大美青?蛻舳: between two Han characters only a question is a ？ */
     if (left_cjk(a))

@@ -93,6 +93,10 @@ static void latin_words_in_cjk_sentences(void)
     /* An enumeration of Latin words a CJK sentence introduces; an option string stays. */
     expect(FLAT_SIGN "如果你在 INSERT,UPDATE,DELETE,或者別的。使用 -o rw,noatime 掛載。\n",
            FIXED_SIGN "如果你在 INSERT，UPDATE，DELETE，或者別的。使用 -o rw,noatime 掛載。\n");
+    /* A question before a Latin word: the particle shows it is one (a lost character's
+     * ?qǐng stays, see auto_keeps_ascii_where_it_belongs). */
+    expect(FLAT_SIGN "複製到什麼地方呢?FHS 對目錄有規定。\n",
+           FIXED_SIGN "複製到什麼地方呢？FHS 對目錄有規定。\n");
     /* A question ending on a Latin word at the end of the line. */
     expect(FLAT_SIGN "哪些场合下不适合用 Perl?\n", FIXED_SIGN "哪些场合下不适合用 Perl？\n");
     /* A Latin term and its description keep the Latin colon. */
