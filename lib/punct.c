@@ -4,20 +4,26 @@
  * Many authors write ASCII punctuation in Chinese on purpose (Debian's Chinese man pages do),
  * and clean text must not change, so in the default mode (TF_PUNCT_AUTO) a segment is only
  * touched when the stream so far carries the flattening signature:
- *  - CJK sentence marks NFKC leaves alone (。、“”《》「」) are there,
- *  - ASCII , ; : ! ? sits glued between CJK characters,
+ *  - CJK sentence marks NFKC leaves alone (。、“”《》「」) are there (two, or one beside a
+ *    mark glued between two Han characters, see flattened()),
+ *  - ASCII , ; : ! ? ( ) sits glued to CJK characters,
  *  - and not one fullwidth ，；：！？（） has been seen (one is enough to show the text was not
  *    flattened, and from then on the stage stays off for the stream).
+ * A stage sees the stream in order and cannot hold text back, so lines before the evidence
+ * stay as they are.
  * The evidence is carried in ctx->punct_state from segment to segment; segments are cut where
  * the text says, so the result does not depend on how the input was cut into calls.
  * TF_PUNCT_CJK restores wherever the local context is CJK, TF_PUNCT_ASCII goes the other way,
  * TF_PUNCT_KEEP leaves everything. Where the stage acts it also turns fullwidth Latin letters
  * and digits into ASCII and halfwidth katakana into fullwidth.
  *
- * What stays ASCII even then: punctuation between digits (08:48:27, 1,000), with Latin on
- * both sides (E-mail:webmaster@..., URLs, code, Latin sentences), a ? or ! glued to a Latin
- * letter (a lost-character marker, not a question), and parentheses whose content has no CJK
- * character ((1), (WHO)). */
+ * What stays ASCII even then: times and grouped numbers (08:48:27, 1,000; but 参数3,4,5 is a
+ * Chinese list), punctuation with Latin on both sides (E-mail:webmaster@..., URLs, code, Latin
+ * sentences, -o rw,noatime) unless it separates words a CJK sentence enumerates, a Latin
+ * term's colon (NLM_F_EXCL: 如物件...), a ? or ! glued to a Latin letter (a lost-character
+ * marker, not a question, unless a question particle precedes it), a ? between Han
+ * characters followed by misaligned garbage, and parentheses around Latin text that are not
+ * part of a CJK sentence ((1), (WHO) alone, ls(1), f(x)y, Tcl's 字 (words) 并). */
 #include "punct.h"
 #include "model.h"
 
@@ -343,11 +349,12 @@ static int code_char(uint32_t c)
 }
 
 /* Whether a pair that encloses no CJK belongs to the CJK sentence around it: it glosses the
- * CJK before it (核心(core dumps)。), follows CJK and a space (访问 (DMA)的), opens a line of CJK ((initrd:Initial Ramdisk)。), or names what the CJK after it
- * speaks of (I/O(PIO)模式, TTL(Time to Live)。). ls(1)。, f(x)y, open($fh, ...)。 and (WHO)
- * alone stay ASCII,
- * and so does a pair set off by spaces on both sides (Tcl's pages write 字 (words) 并).
- * before/before2 are the two characters before the (, after the one after the ). */
+ * CJK before it (核心(core dumps)。), opens a line or follows a space and is followed by CJK
+ * ((initrd:Initial Ramdisk)。, 访问 (DMA)的), or names what the CJK after it speaks of
+ * (I/O(PIO)模式, TTL(Time to Live)。). ls(1)。, f(x)y, open($fh, ...)。 and (WHO) alone stay
+ * ASCII, and so does a pair set off by spaces on both sides (Tcl's pages write 字 (words)
+ * 并 208 times). before/before2 are the two characters before the (, after the one after
+ * the ). */
 static int latin_pair_cjk(uint32_t before, uint32_t before2, const paren_content *pc,
                           uint32_t after)
 {
@@ -364,7 +371,8 @@ static int latin_pair_cjk(uint32_t before, uint32_t before2, const paren_content
  * belongs to CJK text: it encloses CJK (預防化解...工作法), or sits in CJK text as
  * latin_pair_cjk says. One the line does not close (man pages wrap lines inside
  * parentheses, table cells cut them) belongs to CJK when a CJK character touches it
- * (下一个字符(, but not the troff escape \*(TX) or ends a CJK line glued to a word (随着 Debian Stretch(, not 將互動地執行 (). The look-ahead is bounded so a line full of
+ * (下一个字符(, but not the troff escape \*(TX) or it ends a CJK line glued to a word
+ * (随着 Debian Stretch(, not 將互動地執行 (). The look-ahead is bounded so a line full of
  * parentheses stays linear. */
 static int paren_pair_cjk(const unsigned char *s, size_t len, size_t i, uint32_t before,
                           uint32_t before2, int line_cjk)

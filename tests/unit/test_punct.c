@@ -251,5 +251,6 @@ static void many_parentheses_stay_linear(void)
 CHECK_MAIN("punct", CASE(auto_restores_flattened), CASE(auto_keeps_ascii_where_it_belongs),
            CASE(auto_leaves_clean_text), CASE(marks_beside_space_digits_and_paths),
            CASE(latin_words_in_cjk_sentences), CASE(parentheses_around_latin_and_unclosed),
-           CASE(questions_and_ellipses), CASE(evidence_with_one_kept_mark), CASE(modes), CASE(reports_evidence_and_changes),
-           CASE(streaming_equals_oneshot), CASE(many_parentheses_stay_linear))
+           CASE(questions_and_ellipses), CASE(evidence_with_one_kept_mark), CASE(modes),
+           CASE(reports_evidence_and_changes), CASE(streaming_equals_oneshot),
+           CASE(many_parentheses_stay_linear))
