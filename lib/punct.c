@@ -41,6 +41,9 @@ static int is_cjk(uint32_t c)
 }
 
 static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+
+/* A box-drawing character: in a text table (│ ─ ┼) it bounds a cell as a line end would. */
+static int is_box(uint32_t c) { return c >= 0x2500 && c <= 0x257F; }
 static int is_alnum(uint32_t c)
 {
     return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -362,7 +365,7 @@ static int latin_pair_cjk(uint32_t before, uint32_t before2, const paren_content
         return 0;
     if (is_cjk(before) || ((before == 0x201D || before == 0x2019) && is_cjk(before2)))
         return 1; /* also after a closing quote: “驚群”(thundering herd) */
-    if (!before || before == ' ') /* (initrd:...)。, 访问 (DMA)的; Tcl's 字 (words) 并 stays */
+    if (!before || before == ' ' || is_box(before)) /* (initrd:...)。, 访问 (DMA)的, │(FAT)。 */
         return is_cjk(after);
     return is_alnum(before) && is_cjk(after) && (pc->space || pc->acronym) && !pc->code;
 }
@@ -553,8 +556,11 @@ static long ascii_mark(conv *v, size_t i)
         v->depth++;
     } else if (c == ')') {
         v->a.next = neutral_at(v->s, v->len, i + 1);
-        if (v->depth == 0) /* opened on an earlier line, or a lost character's annotation */
-            full = (left_cjk(&v->a) || right_cjk(&v->a)) && !lost_annotation(v->s, i);
+        /* At depth 0: opened on an earlier line (or a table cell's earlier row: │) ), or a
+         * lost character's annotation. */
+        if (v->depth == 0)
+            full = (left_cjk(&v->a) || right_cjk(&v->a) || is_box(v->a.prev)) &&
+                   !lost_annotation(v->s, i);
         else if (v->depth <= 64)
             full = (int)(v->parens & 1);
         if (v->depth > 0 && v->depth-- <= 64)

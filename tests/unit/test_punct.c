@@ -117,6 +117,9 @@ static void parentheses_around_latin_and_unclosed(void)
     /* An unclosed ( is CJK when CJK touches it; the troff escape \*(TX is not. */
     expect(FLAT_SIGN "只用于下一个字符(\n這個版本的 \\*(TX 透過檢視。\n",
            FIXED_SIGN "只用于下一个字符（\n這個版本的 \\*(TX 透過檢視。\n");
+    /* A table cell's border bounds it as a line start would. */
+    expect(FLAT_SIGN "│Syslinux│(FAT)。引导软盘│類工具(  │\n│        │           │)        │\n",
+           FIXED_SIGN "│Syslinux│（FAT）。引导软盘│類工具（  │\n│        │           │）        │\n");
     /* One that ends a CJK line glued to a word was cut by the line; one after a space is
      * ASCII as often as not and stays. */
     expect(FLAT_SIGN "这些软件包随着 Debian Stretch(\nshell 將互動地執行 (\n",
