@@ -365,8 +365,8 @@ static int latin_pair_cjk(uint32_t before, uint32_t before2, const paren_content
         return 0;
     if (is_cjk(before) || ((before == 0x201D || before == 0x2019) && is_cjk(before2)))
         return 1; /* also after a closing quote: “驚群”(thundering herd) */
-    if (!before || before == ' ' || is_box(before)) /* (initrd:...)。, 访问 (DMA)的, │(FAT)。 */
-        return is_cjk(after);
+    if (!before || before == ' ' || is_box(before) || before == 0x201D)
+        return is_cjk(after); /* (initrd:...)。, 访问 (DMA)的, │(FAT)。, “delimiter”(here doc) */
     return is_alnum(before) && is_cjk(after) && (pc->space || pc->acronym) && !pc->code;
 }
 
@@ -596,8 +596,8 @@ static int closes_word(uint32_t c)
  * 编辑器操作"). BEGIN...COMMIT, SELECT ... INTO and f(a, ...) stay. */
 static int cjk_ellipsis(const around *a)
 {
-    if (left_cjk(a))
-        return 1;
+    if (left_cjk(a) || (a->prev == ' ' && a->next == 0x201D))
+        return 1; /* “aptitude remove ...” 或 */
     if ((a->prev && a->prev != ' ') || is_alnum(a->prev2) || a->prev2 == ',' ||
         is_alnum(a->next_word))
         return 0; /* SELECT ... INTO, open($fh, ...): code */

@@ -117,6 +117,8 @@ static void parentheses_around_latin_and_unclosed(void)
     /* An unclosed ( is CJK when CJK touches it; the troff escape \*(TX is not. */
     expect(FLAT_SIGN "只用于下一个字符(\n這個版本的 \\*(TX 透過檢視。\n",
            FIXED_SIGN "只用于下一个字符（\n這個版本的 \\*(TX 透過檢視。\n");
+    /* A pair after a closing CJK quote, followed by CJK. */
+    expect(FLAT_SIGN "用“gfortran”(Fortran 95)編譯。\n", FIXED_SIGN "用“gfortran”（Fortran 95）編譯。\n");
     /* A table cell's border bounds it as a line start would. */
     expect(FLAT_SIGN "│Syslinux│(FAT)。引导软盘│類工具(  │\n│        │           │)        │\n",
            FIXED_SIGN "│Syslinux│（FAT）。引导软盘│類工具（  │\n│        │           │）        │\n");
@@ -133,6 +135,9 @@ static void questions_and_ellipses(void)
      * misaligned garbage stays. */
     expect(FLAT_SIGN "此身合是诗人未?细雨骑驴入剑门。人焉廋哉?人焉廋哉?\n大美青?蛻舳擞\n",
            FIXED_SIGN "此身合是诗人未？细雨骑驴入剑门。人焉廋哉？人焉廋哉？\n大美青?蛻舳擞\n");
+    /* An ellipsis closing a CJK quotation after a space stands for the rest of it. */
+    expect(FLAT_SIGN "請用 “aptitude remove ...” 或別的。\n",
+           FIXED_SIGN "請用 “aptitude remove …” 或別的。\n");
     /* An ellipsis alone in a CJK line; code keeps its dots. */
     expect(FLAT_SIGN "  * ... 编辑器操作\n和 SELECT ... INTO 语法混淆,或 open($fh, ...)。\n",
            FIXED_SIGN "  * … 编辑器操作\n和 SELECT ... INTO 语法混淆，或 open($fh, ...)。\n");
