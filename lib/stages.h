@@ -18,6 +18,15 @@ struct tf__punct_state {
     /* ASCII , ; : ! ? right after a CJK character, or ( ) touching one: what NFKC makes of
      * ，；：！？（）. */
     uint32_t ascii_between;
+    /* Of ascii_between, the marks glued between two Han characters (好,行): the strongest
+     * sign, enough with a single kept mark. */
+    uint32_t han_between;
+    /* An ASCII . closing a Han sentence (的. or 的.\n): an author who types ASCII, so a
+     * single kept mark is not enough. */
+    uint32_t ascii_period;
+    /* 、 seen: it has no ASCII form, so its author types CJK punctuation (then an ASCII .
+     * is the author's own, not a sign of ASCII typing). */
+    uint32_t enum_comma;
     /* The evidence report item was made (once per stream). */
     uint32_t reported;
     /* Ruby annotations with a tone (mark, number or zhuyin) removed so far: with enough of

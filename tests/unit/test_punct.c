@@ -33,6 +33,9 @@ static void expect(const char *s, const char *want) { expect_mode(TF_PUNCT_AUTO,
 /* A flattened text: 。 and “” kept, no ，, ASCII , between Han characters. */
 #define FLAT_HEAD "“楓橋經驗”是一條紅線。\n"
 #define FIXED_HEAD FLAT_HEAD
+/* The same with an ASCII mark glued to CJK: the stream shows the whole signature. */
+#define FLAT_SIGN FLAT_HEAD "青海,好。\n"
+#define FIXED_SIGN FLAT_HEAD "青海，好。\n"
 
 static void auto_restores_flattened(void)
 {
@@ -68,6 +71,90 @@ static void auto_leaves_clean_text(void)
     expect(plain, plain);
     expect("", "");
     expect("plain ascii, text: (yes)!\n", "plain ascii, text: (yes)!\n");
+}
+
+/* The kinds of line the damage_ruby_punct eval found restored wrongly, each in a flattened
+ * text: the mark a reader would restore, and the ASCII a reader would keep. */
+static void marks_beside_space_digits_and_paths(void)
+{
+    /* A mark opening a wrapped line, or after a space: no Latin writer puts one there. */
+    expect(FLAT_SIGN ",跟着的是值。\n是 systemd ,返回非零。\n",
+           FIXED_SIGN "，跟着的是值。\n是 systemd ，返回非零。\n");
+    /* Numbers listed in a Chinese sentence; thousands and times stay. */
+    expect(FLAT_SIGN "参数3,4,5,6交给核心,共1,000人,於08:48:27。\n",
+           FIXED_SIGN "参数3，4，5，6交给核心，共1,000人，於08:48:27。\n");
+    /* A path after CJK does not make the mark ASCII; a URL scheme stays. */
+    expect(FLAT_SIGN "例如,/dev/sda3 的主设备号。見 http://a.org/b\n",
+           FIXED_SIGN "例如，/dev/sda3 的主设备号。見 http://a.org/b\n");
+}
+
+static void latin_words_in_cjk_sentences(void)
+{
+    /* An enumeration of Latin words a CJK sentence introduces; an option string stays. */
+    expect(FLAT_SIGN "如果你在 INSERT,UPDATE,DELETE,或者別的。使用 -o rw,noatime 掛載。\n",
+           FIXED_SIGN "如果你在 INSERT，UPDATE，DELETE，或者別的。使用 -o rw,noatime 掛載。\n");
+    /* A question before a Latin word: the particle shows it is one (a lost character's
+     * ?qǐng stays, see auto_keeps_ascii_where_it_belongs). */
+    expect(FLAT_SIGN "複製到什麼地方呢?FHS 對目錄有規定。\n",
+           FIXED_SIGN "複製到什麼地方呢？FHS 對目錄有規定。\n");
+    /* A question ending on a Latin word at the end of the line. */
+    expect(FLAT_SIGN "哪些场合下不适合用 Perl?\n", FIXED_SIGN "哪些场合下不适合用 Perl？\n");
+    /* A Latin term and its description keep the Latin colon. */
+    expect(FLAT_SIGN "NLM_F_EXCL: 如物件已存在,不作替換。\n",
+           FIXED_SIGN "NLM_F_EXCL: 如物件已存在，不作替換。\n");
+}
+
+static void parentheses_around_latin_and_unclosed(void)
+{
+    /* Latin glosses and acronyms in CJK sentences, after a closing quote too. */
+    expect(FLAT_SIGN "處理器 I/O(PIO)模式,核心(core dumps)。“驚群”(thundering herd)喚醒。\n"
+                     "(initrd:Initial Ramdisk)。当启用时\n",
+           FIXED_SIGN "處理器 I/O（PIO）模式，核心（core dumps）。“驚群”（thundering herd）喚醒。\n"
+                      "（initrd:Initial Ramdisk）。当启用时\n");
+    /* Man page references, code, and a pair set off by spaces stay ASCII. */
+    expect(FLAT_SIGN "參見 ls(1)。把命令分解成字 (words) 并替换。f(x)y 是函数。\n",
+           FIXED_SIGN "參見 ls(1)。把命令分解成字 (words) 并替换。f(x)y 是函数。\n");
+    /* An unclosed ( is CJK when CJK touches it; the troff escape \*(TX is not. */
+    expect(FLAT_SIGN "只用于下一个字符(\n這個版本的 \\*(TX 透過檢視。\n",
+           FIXED_SIGN "只用于下一个字符（\n這個版本的 \\*(TX 透過檢視。\n");
+    /* A pair after a closing CJK quote, followed by CJK. */
+    expect(FLAT_SIGN "用“gfortran”(Fortran 95)編譯。\n", FIXED_SIGN "用“gfortran”（Fortran 95）編譯。\n");
+    /* A table cell's border bounds it as a line start would. */
+    expect(FLAT_SIGN "│Syslinux│(FAT)。引导软盘│類工具(  │\n│        │           │)        │\n",
+           FIXED_SIGN "│Syslinux│（FAT）。引导软盘│類工具（  │\n│        │           │）        │\n");
+    /* One that ends a CJK line glued to a word was cut by the line; one after a space is
+     * ASCII as often as not and stays. */
+    expect(FLAT_SIGN "这些软件包随着 Debian Stretch(\nshell 將互動地執行 (\n",
+           FIXED_SIGN "这些软件包随着 Debian Stretch（\nshell 將互動地執行 (\n");
+}
+
+static void questions_and_ellipses(void)
+{
+    /* ? between Han characters: a question when Chinese follows it (the model says so) or
+     * the clause has a question particle, classical ones too; a lost character's ? before
+     * misaligned garbage stays. */
+    expect(FLAT_SIGN "此身合是诗人未?细雨骑驴入剑门。人焉廋哉?人焉廋哉?\n大美青?蛻舳擞\n",
+           FIXED_SIGN "此身合是诗人未？细雨骑驴入剑门。人焉廋哉？人焉廋哉？\n大美青?蛻舳擞\n");
+    /* An ellipsis closing a CJK quotation after a space stands for the rest of it. */
+    expect(FLAT_SIGN "請用 “aptitude remove ...” 或別的。\n",
+           FIXED_SIGN "請用 “aptitude remove …” 或別的。\n");
+    /* An ellipsis alone in a CJK line; code keeps its dots. */
+    expect(FLAT_SIGN "  * ... 编辑器操作\n和 SELECT ... INTO 语法混淆,或 open($fh, ...)。\n",
+           FIXED_SIGN "  * … 编辑器操作\n和 SELECT ... INTO 语法混淆，或 open($fh, ...)。\n");
+}
+
+static void evidence_with_one_kept_mark(void)
+{
+    /* One kept mark and a mark glued between two Han characters are enough... */
+    expect("有效的型別有,見下。\n", "有效的型別有，見下。\n");
+    /* ...unless Han sentences end in an ASCII period: an author who types ASCII. */
+    const char *ascii = "用於面向流的套接字.\n有效的型別有,見下。\n";
+    expect(ascii, ascii);
+    /* ...and has no 、, which has no ASCII form: its author types CJK punctuation. */
+    expect("用於面向流的套接字.\n型別、名字,見下\n", "用於面向流的套接字.\n型別、名字，見下\n");
+    /* A page that spaces every character shows a mark between CJK that way. */
+    expect("顯 示 四 段 訊 息 , 這 些 訊 息 。 如 沒 有 給 定 。\n",
+           "顯 示 四 段 訊 息 ， 這 些 訊 息 。 如 沒 有 給 定 。\n");
 }
 
 static void modes(void)
@@ -170,5 +257,8 @@ static void many_parentheses_stay_linear(void)
 }
 
 CHECK_MAIN("punct", CASE(auto_restores_flattened), CASE(auto_keeps_ascii_where_it_belongs),
-           CASE(auto_leaves_clean_text), CASE(modes), CASE(reports_evidence_and_changes),
-           CASE(streaming_equals_oneshot), CASE(many_parentheses_stay_linear))
+           CASE(auto_leaves_clean_text), CASE(marks_beside_space_digits_and_paths),
+           CASE(latin_words_in_cjk_sentences), CASE(parentheses_around_latin_and_unclosed),
+           CASE(questions_and_ellipses), CASE(evidence_with_one_kept_mark), CASE(modes),
+           CASE(reports_evidence_and_changes), CASE(streaming_equals_oneshot),
+           CASE(many_parentheses_stay_linear))
