@@ -261,15 +261,24 @@ static int sb_byte(const tf__repair_state *st, uint32_t cp)
 static int encode_1252(const tf__repair_state *st, const char *s, size_t len, tf__buf *out)
 {
     tf__buf_clear(out);
+    if (tf__buf_reserve(out, len + 1)) /* never more bytes than characters */
+        return -1;
+    unsigned char *o = (unsigned char *)out->data;
+    size_t n = 0;
     for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        i += tf__utf8_next((const unsigned char *)s + i, len - i, &cp);
+        uint32_t cp = (unsigned char)s[i];
+        if (cp < 0x80) /* ASCII, most of a line, is itself */
+            i++;
+        else
+            i += tf__utf8_next((const unsigned char *)s + i, len - i, &cp);
         int b = cp == TF__BADCP ? -1 : sb_byte(st, cp);
         if (b < 0)
             return -1;
-        tf__buf_putc(out, (unsigned char)b);
+        o[n++] = (unsigned char)b;
     }
-    return out->failed ? -1 : 0;
+    out->len = n;
+    o[n] = 0;
+    return 0;
 }
 
 /* ---- judging a decoding ------------------------------------------------------------- */
@@ -651,10 +660,10 @@ static int scattered(const char *s, size_t len)
  * double-byte codec, and as UTF-8 once or twice. A plain single layer of UTF-8 is left to
  * repair_latin.c, which knows the single-byte codecs' finer cases; it only competes here so
  * that a stretch it explains better is not taken for double-byte text. */
-static void try_1252(whole *w, const char *s, size_t len, int dbcs)
+static void try_1252(whole *w, const char *s, size_t len, int dbcs, int encoded)
 {
     char rule[64];
-    if (encode_1252(w->st, s, len, &w->a))
+    if (!encoded && encode_1252(w->st, s, len, &w->a))
         return;
     /* Bytes that are UTF-8 with multibyte characters are UTF-8: no double-byte reading. */
     int utf8 = valid_utf8(&w->a) && multibyte(&w->a) > 0;
@@ -871,7 +880,7 @@ static int stretches(whole *w, tf__edits *ed, int dbcs, size_t keep)
         if (r < 0)
             return -1;
         if (r == 0) {
-            try_1252(w, w->s + i, end - i, dbcs);
+            try_1252(w, w->s + i, end - i, dbcs, !dbcs); /* round 1: utf8_stretch did it */
             if (emit(w, i, end - i, ed) < 0)
                 return -1;
         }
