@@ -11,7 +11,14 @@
  * model likes best is kept if it beats the text as it stands by a clear margin. ASCII encodes
  * to itself in every codec, so it is carried along and needs no special case. The encoder
  * knows the codes iconv will not give back (Windows' duplicate codes in cp932, the private-use
- * codes older GB18030 decoders made), so a decoding that went through them still comes back. */
+ * codes older GB18030 decoders made), so a decoding that went through them still comes back.
+ * Where bytes were lost (a U+FFFD the wrong decoder made, windows-1252's undefined bytes
+ * dropped), the pieces around them still decode and only the broken characters are marked.
+ *
+ * It runs twice per segment (repair.c): first, for the UTF-8 readings, whose bytes prove them
+ * and which need no windowed pass where they explain the line; then after the latin pass, for
+ * double-byte text read as windows-1252, which must beat what that pass made of the stretch
+ * (a French line it repaired also reads as GBK, and GBK's reading beats the mojibake). */
 #define _GNU_SOURCE /* memmem */
 #include "model.h"
 #include "repair.h"
