@@ -8,6 +8,9 @@
  *   repair_cjk.c    CJK mix-ups: UTF-8 read as GBK/Big5/Shift_JIS/EUC-*, those read as
  *                   Latin-1
  *   repair_dbcs.c   GBK read as Big5, Big5 read as GBK, Shift_JIS read as GBK
+ *   repair_whole.c  a whole line (or windows-1252 stretch) decoded back as one piece under
+ *                   every codec chain, one or two layers, lost bytes marked: first, for the
+ *                   UTF-8 readings, and again after the latin pass
  * The declarations below the stage interface are shared by those files only. */
 #ifndef TF_REPAIR_H
 #define TF_REPAIR_H

@@ -11,7 +11,14 @@
  * model likes best is kept if it beats the text as it stands by a clear margin. ASCII encodes
  * to itself in every codec, so it is carried along and needs no special case. The encoder
  * knows the codes iconv will not give back (Windows' duplicate codes in cp932, the private-use
- * codes older GB18030 decoders made), so a decoding that went through them still comes back. */
+ * codes older GB18030 decoders made), so a decoding that went through them still comes back.
+ * Where bytes were lost (a U+FFFD the wrong decoder made, windows-1252's undefined bytes
+ * dropped), the pieces around them still decode and only the broken characters are marked.
+ *
+ * It runs twice per segment (repair.c): first, for the UTF-8 readings, whose bytes prove them
+ * and which need no windowed pass where they explain the line; then after the latin pass, for
+ * double-byte text read as windows-1252, which must beat what that pass made of the stretch
+ * (a French line it repaired also reads as GBK, and GBK's reading beats the mojibake). */
 #define _GNU_SOURCE /* memmem */
 #include "model.h"
 #include "repair.h"
@@ -261,15 +268,24 @@ static int sb_byte(const tf__repair_state *st, uint32_t cp)
 static int encode_1252(const tf__repair_state *st, const char *s, size_t len, tf__buf *out)
 {
     tf__buf_clear(out);
+    if (tf__buf_reserve(out, len + 1)) /* never more bytes than characters */
+        return -1;
+    unsigned char *o = (unsigned char *)out->data;
+    size_t n = 0;
     for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        i += tf__utf8_next((const unsigned char *)s + i, len - i, &cp);
+        uint32_t cp = (unsigned char)s[i];
+        if (cp < 0x80) /* ASCII, most of a line, is itself */
+            i++;
+        else
+            i += tf__utf8_next((const unsigned char *)s + i, len - i, &cp);
         int b = cp == TF__BADCP ? -1 : sb_byte(st, cp);
         if (b < 0)
             return -1;
-        tf__buf_putc(out, (unsigned char)b);
+        o[n++] = (unsigned char)b;
     }
-    return out->failed ? -1 : 0;
+    out->len = n;
+    o[n] = 0;
+    return 0;
 }
 
 /* ---- judging a decoding ------------------------------------------------------------- */
@@ -651,10 +667,10 @@ static int scattered(const char *s, size_t len)
  * double-byte codec, and as UTF-8 once or twice. A plain single layer of UTF-8 is left to
  * repair_latin.c, which knows the single-byte codecs' finer cases; it only competes here so
  * that a stretch it explains better is not taken for double-byte text. */
-static void try_1252(whole *w, const char *s, size_t len, int dbcs)
+static void try_1252(whole *w, const char *s, size_t len, int dbcs, int encoded)
 {
     char rule[64];
-    if (encode_1252(w->st, s, len, &w->a))
+    if (!encoded && encode_1252(w->st, s, len, &w->a))
         return;
     /* Bytes that are UTF-8 with multibyte characters are UTF-8: no double-byte reading. */
     int utf8 = valid_utf8(&w->a) && multibyte(&w->a) > 0;
@@ -871,7 +887,7 @@ static int stretches(whole *w, tf__edits *ed, int dbcs, size_t keep)
         if (r < 0)
             return -1;
         if (r == 0) {
-            try_1252(w, w->s + i, end - i, dbcs);
+            try_1252(w, w->s + i, end - i, dbcs, !dbcs); /* round 1: utf8_stretch did it */
             if (emit(w, i, end - i, ed) < 0)
                 return -1;
         }
