@@ -138,9 +138,9 @@ static unsigned block_hints(const tf_ctx *ctx, const unsigned char *s, size_t av
     if (n == 0)
         return 0;
     unsigned h = 0;
-    if (tf__cleanup_block_clean(ctx, (const char *)s, n))
+    if (tf__stage_on(ctx, TF_STAGE_CLEANUP) && tf__cleanup_block_clean(ctx, (const char *)s, n))
         h |= HINT_NO_CLEANUP;
-    if (!tf__normalize_needed(ctx, (const char *)s, n))
+    if (tf__stage_on(ctx, TF_STAGE_NORMALIZE) && !tf__normalize_needed(ctx, (const char *)s, n))
         h |= HINT_NO_NORMALIZE;
     return h;
 }
