@@ -3,6 +3,32 @@
 
 #include <string.h>
 
+/* Validates non-ASCII text from s[i] up to the first ASCII byte or the first invalid
+ * sequence; returns where it stopped. Three-byte characters (all of CJK) are checked as one
+ * 24-bit word: E1-EC and EE-EF leads take any two continuation bytes; E0 and ED need the
+ * general path's range checks. */
+static size_t multibyte_run(const unsigned char *s, size_t len, size_t i, int *bad)
+{
+    while (i < len && s[i] >= 0x80) {
+        if (i + 3 <= len) {
+            /* Composed byte by byte (the compiler makes it one load): endian-neutral. */
+            uint32_t w = (uint32_t)s[i] | (uint32_t)s[i + 1] << 8 | (uint32_t)s[i + 2] << 16;
+            if ((w & 0xC0C0F0u) == 0x8080E0u && s[i] != 0xE0 && s[i] != 0xED) {
+                i += 3;
+                continue;
+            }
+        }
+        uint32_t cp;
+        size_t n = tf__utf8_next(s + i, len - i, &cp);
+        if (cp == TF__BADCP) {
+            *bad = 1;
+            return i;
+        }
+        i += n;
+    }
+    return i;
+}
+
 size_t tf__utf8_valid_prefix(const unsigned char *s, size_t len)
 {
     size_t i = 0;
@@ -16,25 +42,12 @@ size_t tf__utf8_valid_prefix(const unsigned char *s, size_t len)
                 break;
             i += 8;
         }
-        if (i >= len)
-            break;
-        unsigned c = s[i];
-        if (c < 0x80) {
+        while (i < len && s[i] < 0x80)
             i++;
-            continue;
-        }
-        /* The common three-byte case (all of CJK) checked inline: leads E1-EC and EE-EF take
-         * any two continuation bytes; E0 and ED need the general path's range checks. */
-        if (c >= 0xE1 && c != 0xED && c <= 0xEF && i + 2 < len &&
-            (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
-            i += 3;
-            continue;
-        }
-        uint32_t cp;
-        size_t n = tf__utf8_next(s + i, len - i, &cp);
-        if (cp == TF__BADCP)
+        int bad = 0;
+        i = multibyte_run(s, len, i, &bad);
+        if (bad)
             return i;
-        i += n;
     }
     return i;
 }
