@@ -21,8 +21,8 @@ struct tf__punct_state {
     /* Of ascii_between, the marks glued between two Han characters (好,行): the strongest
      * sign, enough with a single kept mark. */
     uint32_t han_between;
-    /* An ASCII . closing a Han sentence (的. or 的.\n): an author who types ASCII, so a
-     * single kept mark is not enough. */
+    /* An ASCII . after a Han character and before a space, a line end or a mark (的. 如, 的.\n):
+     * an author who types ASCII, so a single kept mark is not enough. */
     uint32_t ascii_period;
     /* 、 seen: it has no ASCII form, so its author types CJK punctuation (then an ASCII .
      * is the author's own, not a sign of ASCII typing). */
