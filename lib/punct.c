@@ -109,7 +109,7 @@ static int ends_word(uint32_t c)
  * place when it follows a CJK character (來源:青海, 帮助: <https...>), stands between two
  * with a space on either side (pages that space every character: 訊 息 , 這 些), or, for
  * parentheses, touches one on either side. */
-static void gather(struct tf__punct_state *st, const unsigned char *s, size_t len)
+static void gather(struct tf__punct_counts *st, const unsigned char *s, size_t len)
 {
     uint32_t prev = 0, prev2 = 0;
     for (size_t i = 0; i < len;) {
@@ -141,7 +141,7 @@ static void gather(struct tf__punct_state *st, const unsigned char *s, size_t le
  * characters, unless the text ends Han sentences with an ASCII . and has no 、 (its author
  * types ASCII). On manpages-zh and fortunes-zh the second way turns the stage on 300 lines
  * earlier in flattened documents and not one line earlier in clean ones. */
-static int flattened(const struct tf__punct_state *st)
+static int flattened(const struct tf__punct_counts *st)
 {
     if (st->fullwidth || !st->ascii_between)
         return 0;
@@ -737,6 +737,15 @@ static int convert(conv *v)
 }
 
 /* The one report item that says why AUTO mode acts on this stream. */
+void tf__punct_prime(tf_ctx *ctx, const char *text, size_t len)
+{
+    struct tf__punct_state *st = &ctx->punct_state;
+    if (st->primed)
+        return;
+    st->primed = 1;
+    gather(&st->ahead, (const unsigned char *)text, len);
+}
+
 static int report_evidence(tf_ctx *ctx, const tf__pos *pos)
 {
     struct tf__punct_state *st = &ctx->punct_state;
@@ -759,13 +768,13 @@ int tf__punct_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf
 {
     const unsigned char *s = (const unsigned char *)src;
     struct tf__punct_state *st = &ctx->punct_state;
-    if (ctx->punct == TF_PUNCT_KEEP || (ctx->punct == TF_PUNCT_AUTO && st->fullwidth))
+    if (ctx->punct == TF_PUNCT_KEEP || (ctx->punct == TF_PUNCT_AUTO && st->seen.fullwidth))
         return 1; /* off, or the stream showed it was not flattened: the common case */
     if (all_ascii(s, len))
         return 1;
     if (ctx->punct == TF_PUNCT_AUTO) {
-        gather(st, s, len);
-        if (!flattened(st))
+        gather(&st->seen, s, len);
+        if (!flattened(&st->seen) && !flattened(&st->ahead))
             return 1;
     }
     conv v = {

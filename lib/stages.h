@@ -7,9 +7,8 @@
 
 #include <stdint.h>
 
-/* What the stream has shown so far. Segments are cut where the text says, so state carried
- * from one to the next keeps the output independent of how the input was cut into calls. */
-struct tf__punct_state {
+/* Counts of what a text shows about its punctuation. */
+struct tf__punct_counts {
     /* Fullwidth ，；：！？（） seen: the text was not flattened, so AUTO mode stays off for
      * the rest of the stream (Debian's man pages mix ，with deliberate ASCII). */
     uint32_t fullwidth;
@@ -27,6 +26,18 @@ struct tf__punct_state {
     /* 、 seen: it has no ASCII form, so its author types CJK punctuation (then an ASCII .
      * is the author's own, not a sign of ASCII typing). */
     uint32_t enum_comma;
+};
+
+/* What the stream has shown so far. Segments are cut where the text says, so state carried
+ * from one to the next keeps the output independent of how the input was cut into calls. */
+struct tf__punct_state {
+    /* Counted segment by segment, as the stage sees them. */
+    struct tf__punct_counts seen;
+    /* Counted once over the stream's first block of decoded text (tf__punct_prime), so the
+     * first lines of a flattened page are judged by evidence that comes a few lines later.
+     * The block is the decoded detection window: the same however the input was split. */
+    struct tf__punct_counts ahead;
+    uint32_t primed;
     /* The evidence report item was made (once per stream). */
     uint32_t reported;
     /* Ruby annotations with a tone (mark, number or zhuyin) removed so far: with enough of

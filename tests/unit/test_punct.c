@@ -226,6 +226,50 @@ static void streaming_equals_oneshot(void)
     tf_ctx_free(ctx);
 }
 
+/* The first block of a stream (its decoded detection window) is read for evidence before
+ * its first line is judged: a flattened page's first marks come before its first 。. Text
+ * past the block is judged by what came before it only, and streaming in any chunks gives
+ * the one-shot result. */
+static void evidence_from_the_first_block(void)
+{
+    expect("首行,逗號在前\n“楓橋經驗”是一條紅線。\n青海,好。\n",
+           "首行，逗號在前\n“楓橋經驗”是一條紅線。\n青海，好。\n");
+    /* A fullwidth mark anywhere in the block: not flattened, the first line stays too. */
+    expect("首行,逗號在前\n這是，乾淨的。\n", "首行,逗號在前\n這是，乾淨的。\n");
+    /* Past the block (70 KiB of ASCII first), the first line's comma waits for evidence. */
+    size_t pad = 70 * 1024;
+    const char *tail = "首行,逗號在前\n“楓橋經驗”是一條紅線。\n青海,好。\n";
+    char *s = malloc(pad + strlen(tail) + 1), *streamed = malloc(pad + 256);
+    tf_ctx *ctx = punct_ctx(TF_PUNCT_AUTO);
+    char *one = NULL;
+    CHECK(s && streamed);
+    if (s && streamed) {
+        for (size_t i = 0; i < pad; i++)
+            s[i] = (i % 64 == 63) ? '\n' : 'a';
+        strcpy(s + pad, tail);
+        size_t one_n = 0, n = strlen(s), len = 0, pos = 0, pending = 1;
+        CHECK_EQ(tf_fix(ctx, s, n, &one, &one_n), TF_OK);
+        CHECK(one && strstr(one, "首行,逗號在前\n“楓橋經驗”是一條紅線。\n青海，好。\n"));
+        while (pos < n || pending) {
+            size_t chunk = pos + 997 > n ? n - pos : 997;
+            tf_in_buffer in = {s + pos, chunk, 0};
+            tf_out_buffer ob = {streamed + len, pad + 256 - len, 0};
+            CHECK_EQ(tf_fix_stream(ctx, &ob, &in, pos + chunk == n ? TF_END : TF_CONTINUE,
+                                   &pending), TF_OK);
+            len += ob.pos;
+            pos += in.pos;
+            if (pos == n && !pending)
+                break;
+        }
+        if (one)
+            CHECK_MEM_EQ(streamed, len, one, one_n);
+    }
+    free(streamed);
+    tf_free(one);
+    tf_ctx_free(ctx);
+    free(s);
+}
+
 static void many_parentheses_stay_linear(void)
 {
     /* Han characters, so the stage really runs (pure ASCII returns early), each followed by
@@ -261,4 +305,5 @@ CHECK_MAIN("punct", CASE(auto_restores_flattened), CASE(auto_keeps_ascii_where_i
            CASE(latin_words_in_cjk_sentences), CASE(parentheses_around_latin_and_unclosed),
            CASE(questions_and_ellipses), CASE(evidence_with_one_kept_mark), CASE(modes),
            CASE(reports_evidence_and_changes), CASE(streaming_equals_oneshot),
+           CASE(evidence_from_the_first_block),
            CASE(many_parentheses_stay_linear))
