@@ -527,6 +527,23 @@ static int report_guess(tf_ctx *ctx, const char *src, size_t at, size_t n, const
     return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
 }
 
+static int report_unrestored(tf_ctx *ctx, const char *src, size_t at, size_t n,
+                             const tf__buf *out, size_t out_at, const tf__pos *pos)
+{
+    tf__change ch = {
+        .stage = TF_STAGE_RUBY, .rule = "lost-character",
+        .in_offset = pos->in_base + at, .in_length = n,
+        .out_offset = pos->out_base + out_at, .out_length = out->len - out_at,
+        .before = src + at, .before_len = n, .after = out->data + out_at,
+        .after_len = out->len - out_at,
+        .explanation = "a character and the ( after it were lost; its ruby annotation (kept "
+                       "here in 'before') fits no single character clearly, so U+FFFD marks it",
+        .confidence = 0.8,
+    };
+    ctx->totals.repairs++;
+    return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
+}
+
 /* Where the characters before s[at] are to be looked at: in s itself while nothing has
  * changed (the stage then appends nothing at all), else at the end of out, after the rest of
  * s up to `at` is copied there. Returns 0, or TF_E_NOMEM. */
@@ -557,22 +574,26 @@ static int restore_lost(tf_ctx *ctx, const char *src, size_t len, size_t at, siz
     if (text_before(s, at, copied, changed, out, &pre, &pre_len))
         return TF_E_NOMEM;
     uint32_t prev = 0, next = 0, before[MAX_CHARS];
-    if ((nb = han_before(pre, pre_len, before)) == 0)
+    nb = han_before(pre, pre_len, before);
+    if (nb == 0 && pre_len >= 3 && !memcmp(pre + pre_len - 3, "\xEF\xBF\xBD", 3))
+        nb = han_before(pre, pre_len - 3, before); /* a chain: 日?qǐng)?bào) */
+    if (nb == 0)
         return 0; /* without the character before it, the model cannot be sure */
     prev = before[nb - 1];
     if (close + 1 < len)
         tf__utf8_next(s + close + 1, len - close - 1, &next);
     double margin;
     uint32_t cp = guess_lost(reading, prev, next, segment_script(s, len), &margin);
-    if (!cp)
-        return 0;
     if (tf__buf_append(out, s + *copied, at - *copied))
         return TF_E_NOMEM;
     size_t out_at = out->len;
-    if (tf__buf_put_cp(out, cp))
+    /* No clear winner: the character stays lost, marked U+FFFD; its reading is kept in the
+     * report, so nothing is invented and nothing is silently dropped. */
+    if (tf__buf_put_cp(out, cp ? cp : 0xFFFD))
         return TF_E_NOMEM;
     *copied = close + 1;
-    int rc = report_guess(ctx, src, at, close + 1 - at, out, out_at, pos, margin);
+    int rc = cp ? report_guess(ctx, src, at, close + 1 - at, out, out_at, pos, margin)
+                : report_unrestored(ctx, src, at, close + 1 - at, out, out_at, pos);
     return rc ? rc : 1;
 }
 
