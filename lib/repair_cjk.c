@@ -262,6 +262,7 @@ static int latin_high(uint32_t cp)
  * it with a few masks and shifts. Built once per context: five bulk conversions and a model
  * look-up per character of U+2000..FFFF. */
 #define S_RARE (1u << 9)
+#define S_COSTED (1u << 31) /* the cost bits are filled in (see with_cost) */
 
 static uint32_t cost_bits(int q)
 {
@@ -285,11 +286,25 @@ static uint32_t *scan_table(tf__repair_state *st)
         }
     for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
         tab[0xFF61 + (b - 0xA1)] |= S_C1;
-    for (uint32_t cp = 0x2000; cp < 0x10000; cp++) {
-        tab[cp] |= cost_bits(tf__dbcs_cost(cp));
-    }
+    /* Below U+2000 the cost is 0 (not looked at) and known; from U+2000 up it is filled in
+     * by with_cost on the character's first read: a text uses a few thousand of the 57,344
+     * characters, and asking the model about all of them cost more than scanning 2 MB. */
+    for (uint32_t cp = 0; cp < 0x2000; cp++)
+        tab[cp] |= S_COSTED;
     st->scan = tab;
     return tab;
+}
+
+/* The table entry of cp with its cost filled in (see scan_table). */
+static uint32_t cost_fill(uint32_t *tab, uint32_t cp)
+{
+    return tab[cp] |= cost_bits(tf__dbcs_cost(cp)) | S_COSTED;
+}
+
+static inline uint32_t with_cost(uint32_t *tab, uint32_t cp)
+{
+    uint32_t v = tab[cp];
+    return __builtin_expect((v & S_COSTED) != 0, 1) ? v : cost_fill(tab, cp);
 }
 
 /* The windowed pass's compact table (indexed by cjk_index), made from the scan table. */
@@ -418,7 +433,7 @@ static inline uint32_t cjk3_at(const unsigned char *u, size_t len, size_t i)
     return cp >= 0x2600 && cp != 0xFFFD ? cp : 0; /* U+FFFD has rules of its own */
 }
 
-static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned char *u,
+static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u,
                            size_t len, size_t i)
 {
     size_t start = i;
@@ -427,7 +442,7 @@ static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned c
     uint64_t hits = 0;
     uint32_t cp;
     while (i + 3 <= len && (cp = cjk3_at(u, len, i)) != 0) {
-        uint32_t v = tab[cp];
+        uint32_t v = with_cost(tab, cp);
         n++; /* every character from U+2600 up has a cost */
         sum += cost_of(v);
         rare += (v >> 9) & 1u; /* S_RARE */
@@ -462,7 +477,7 @@ int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, i
                     int *latin, int *latin1)
 {
     const unsigned char *u = (const unsigned char *)s;
-    const uint32_t *tab = NULL;
+    uint32_t *tab = NULL;
     scan_state sc;
     memset(&sc, 0, sizeof sc);
     for (size_t i = 0; i < len;) {
@@ -479,7 +494,7 @@ int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, i
         }
         uint32_t cp;
         i += tf__utf8_next(u + i, len - i, &cp);
-        scan_other(st, &sc, cp, cp < 0x10000 ? tab[cp] : 0);
+        scan_other(st, &sc, cp, cp < 0x10000 ? with_cost(tab, cp) : 0);
     }
     *cjk = sc.cjk;
     *dbcs = tf__dbcs_verdict(sc.n, sc.rare, -sc.sum); /* costs were kept negated */
