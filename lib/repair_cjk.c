@@ -39,7 +39,7 @@ static const struct {
  * L = a UTF-8 lead of three bytes (E0..EF), C = a continuation (80..BF). */
 enum { T_NONE = 0, T_LC = 1, T_CL = 2, T_CC = 3 };
 #define T_SJIS_C1 (1u << 10) /* a halfwidth katakana whose one Shift_JIS byte is a C */
-#define S_C1 (1u << 8)       /* the same in the scan table (see scan_table) */
+#define S_C1 (1u << 20)      /* the same in the scan table (see scan_table) */
 
 /* The table covers U+3000..9FFF, the Hangul syllables, the halfwidth/fullwidth forms, and the
  * symbols, Greek and Cyrillic the double-byte codecs also hold (`╀`, `∪`): every character
@@ -92,9 +92,9 @@ static unsigned pair_type(unsigned b1, unsigned b2)
     return x == 'C' && y == 'C' ? T_CC : T_NONE;
 }
 
-/* Where codec c's nibble sits in a scan table entry: 0, 12, 24, 4, 16, around the other
- * fields of the entry (see scan_table). */
-#define NIB(c) ((c) < 3 ? 12 * (c) : 12 * (c) - 32)
+/* Where codec c's nibble sits in a scan table entry: the five fill bits 0-19 (see
+ * scan_table). */
+#define NIB(c) (4 * (c))
 
 /* A class pair as the two byte classes the scan's lanes hold (L = 1, C = 2, first byte high):
  * L C 0110, C L 1001, C C 1010. */
@@ -154,12 +154,17 @@ static int fill_codec(uint32_t *tab, int c)
     tf__buf in, out;
     tf__buf_init(&in, 0);
     tf__buf_init(&out, 0);
-    for (unsigned lead = 0x80; lead <= 0xEF; lead++)
-        for (unsigned trail = 0x80; trail <= 0xFE; trail++)
-            if (pair_type(lead, trail) != T_NONE && code_shape(c, lead, trail)) {
-                const char e[3] = {(char)lead, (char)trail, '\n'};
-                tf__buf_append(&in, e, 3);
-            }
+    /* Written in place into room reserved once: the table is built on the first non-ASCII
+     * text, so its cost is paid by short inputs too. Bytes of no class (C0..DF, F0..FF) have no
+     * pair type and are passed over; the order of the codes is kept (the first code wins). */
+    if (tf__buf_reserve(&in, 3 * 0x70 * 0x70) == 0)
+        for (unsigned lead = 0x80; lead <= 0xEF; lead = lead == 0xBF ? 0xE0 : lead + 1)
+            for (unsigned trail = 0x80; trail <= 0xEF; trail = trail == 0xBF ? 0xE0 : trail + 1)
+                if (pair_type(lead, trail) != T_NONE && code_shape(c, lead, trail)) {
+                    in.data[in.len++] = (char)lead;
+                    in.data[in.len++] = (char)trail;
+                    in.data[in.len++] = '\n';
+                }
     iconv_t cd = iconv_open("UTF-8", DBCS[c].iconv_name);
     int rc = in.failed || tf__buf_reserve(&out, in.len * 2 + 16) || cd == (iconv_t)-1 ? -1 : 0;
     char *ip = in.data, *op = out.data;
@@ -206,7 +211,7 @@ static int fill_codec(uint32_t *tab, int c)
  * the bulk of clean CJK text pays for this on every character. A pair type's nibble (L C 0110,
  * C L 1001, C C 1010) has bit 0 for C L only, bit 2 for L C only, and bit 3 without bit 0 for
  * C C only. */
-#define B0 0x01011011u                   /* bit 0 of every codec's nibble (NIB(c)) */
+#define B0 0x11111u                      /* bit 0 of every codec's nibble (NIB(c)) */
 #define SJIS_BIT (1u << NIB(DB_SJIS))
 
 typedef struct {
@@ -253,22 +258,22 @@ static int latin_high(uint32_t cp)
 
 
 /* The scan table: for each BMP character, its two byte classes in each codec as a nibble
- * (pair_nibble(), at NIB(c)), S_C1, and for repair_dbcs.c's test its cost in quarter nats,
- * negated (0: not looked at; low four bits at bits 20-23, high three at 28-30) and whether it
- * is rare (S_RARE: below -10 nats), laid out around the nibbles so that the scan reads all of
- * it with a few masks and shifts. Built once per context: five bulk conversions and a model
- * look-up per character of U+2000..FFFF. */
-#define S_RARE (1u << 9)
-#define S_COSTED (1u << 31) /* the cost bits are filled in (see with_cost) */
-#define S_STOP (1u << 10)   /* below U+2600, and U+FFFD: not for scan_cjk_run */
+ * (pair_nibble(), at NIB(c): bits 0-19), S_C1, and for repair_dbcs.c's test its cost in
+ * quarter nats, negated (0: not looked at), in the top bits 24-30 so that the scan sums it
+ * with one shift, and whether it is rare (S_RARE: below -10 nats). Built once per context
+ * (five bulk conversions); a character's cost is filled in on its first read (with_cost). */
+#define S_RARE (1u << 21)
+#define S_STOP (1u << 22)   /* below U+2600, and U+FFFD: not for scan_cjk_run */
+#define S_COSTED (1u << 23) /* the cost bits are filled in (see with_cost) */
+#define COST_SHIFT 24       /* bit 31 stays clear: v >> COST_SHIFT is the cost */
 
 static uint32_t cost_bits(int q)
 {
     uint32_t m = (uint32_t)-q; /* 0..127 */
-    return ((m & 0xFu) << 20) | ((m & 0x70u) << 24) | (q < -40 ? S_RARE : 0);
+    return (m << COST_SHIFT) | (q < -40 ? S_RARE : 0);
 }
 
-static unsigned cost_of(uint32_t v) { return ((v >> 20) & 0xFu) | ((v >> 24) & 0x70u); }
+static unsigned cost_of(uint32_t v) { return v >> COST_SHIFT; }
 
 static uint32_t *scan_table(tf__repair_state *st)
 {
@@ -318,6 +323,9 @@ static uint16_t *cjk_table(tf__repair_state *st)
     if (!tab)
         return NULL;
     for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        /* Most characters have no byte classes at all: their entry stays 0 from calloc. */
+        if ((scan[cp] & (((1u << NIB(DB_COUNT)) - 1) | S_C1)) == 0)
+            continue;
         int idx = cjk_index(cp);
         if (idx < 0)
             continue;
@@ -433,15 +441,15 @@ static inline uint32_t utf8_3_at(const unsigned char *u, size_t len, size_t i)
  * rules of its own; both are S_STOP in the table), from u[i] on, in a tight loop with the state
  * in registers. Per character: one load to decode, one table read, one test that sends a
  * character whose cost is not filled in yet or a halfwidth katakana to the slow path, the
- * costs summed as the entry's raw bit fields (decoded once at the end), and the chain's step.
+ * cost summed with one shift, and the chain's step.
  * Returns where the run ends. */
 static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u,
                            size_t len, size_t i)
 {
     size_t start = i;
     chain k = sc->k;
-    uint64_t lo = 0, hi = 0, rare = 0; /* sums of the entries' cost and S_RARE fields */
-    uint32_t hits = 0, cp;
+    long sum = 0, rare = 0; /* rare: the sum of the entries' S_RARE bits */
+    uint32_t cp;
     while (i + 3 <= len && (cp = utf8_3_at(u, len, i)) != 0) {
         uint32_t v = tab[cp];
         if (__builtin_expect(((v ^ S_COSTED) & (S_COSTED | S_STOP | S_C1)) != 0, 0)) {
@@ -449,19 +457,19 @@ static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u
                 break;
             v = with_cost(tab, cp);
             if (v & S_C1) {
-                lo += v & 0x00F00000u;
-                hi += v & 0x70000000u;
+                sum += cost_of(v);
                 rare += v & S_RARE;
-                hits |= chain_step(&k, v);
+                if (chain_step(&k, v))
+                    sc->cjk = 1;
                 i += 3;
                 continue;
             }
         }
-        lo += v & 0x00F00000u; /* cost_of()'s low four bits, at bit 20 */
-        hi += v & 0x70000000u; /* its high three, at bit 28 (as 4..6 at bit 24) */
+        sum += cost_of(v);
         rare += v & S_RARE;
         uint32_t cl = v & B0, lc = (v >> 2) & B0, cc = (v >> 3) & ~v & B0; /* chain_step */
-        hits |= (k.a & cc) | (k.b & cl);
+        if (__builtin_expect(((k.a & cc) | (k.b & cl)) != 0, 0))
+            sc->cjk = 1; /* in memory: the loop is short of registers */
         k.b = k.q & lc;
         k.a = k.p & cl;
         k.q = k.r & cc;
@@ -473,9 +481,8 @@ static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u
         return i;
     sc->k = k;
     sc->n += (long)((i - start) / 3); /* every character from U+2600 up has a cost */
-    sc->sum += (long)((lo >> 20) + (hi >> 24));
-    sc->rare += (long)(rare >> 9);
-    sc->cjk |= hits != 0;
+    sc->sum += sum;
+    sc->rare += rare / S_RARE;
     sc->latin_run = 0; /* such characters have no role in the latin tests */
     sc->lprev = 0;
     return i;
