@@ -449,9 +449,21 @@ static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u
     size_t start = i;
     chain k = sc->k;
     long sum = 0, rare = 0; /* rare: the sum of the entries' S_RARE bits */
-    uint32_t cp;
-    while (i + 3 <= len && (cp = utf8_3_at(u, len, i)) != 0) {
-        uint32_t v = tab[cp];
+    for (;;) {
+        uint32_t cp;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (__builtin_expect(i + 4 <= len, 1)) { /* utf8_3_at, with the four bytes at hand */
+            uint32_t w;
+            memcpy(&w, u + i, 4);
+            w ^= 0x8080E0u; /* the lead's and continuations' marker bits become 0 */
+            if (w & 0xC0C0F0u)
+                break;
+            cp = ((w & 0x0Fu) << 12) | ((w >> 2) & 0xFC0u) | ((w >> 16) & 0x3Fu);
+        } else
+#endif
+        if (i + 3 > len || (cp = utf8_3_at(u, len, i)) == 0)
+            break;
+        uint32_t v = tab[cp]; /* a three-byte U+0000 is S_STOP too */
         if (__builtin_expect(((v ^ S_COSTED) & (S_COSTED | S_STOP | S_C1)) != 0, 0)) {
             if (v & S_STOP)
                 break;
