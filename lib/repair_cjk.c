@@ -96,16 +96,16 @@ static unsigned pair_type(unsigned b1, unsigned b2)
  * scan_table). */
 #define NIB(c) (4 * (c))
 
-/* A class pair as the two byte classes the scan's lanes hold (L = 1, C = 2, first byte high):
- * L C 0110, C L 1001, C C 1010. */
+/* A class pair as the scan table's nibble, one bit a type (L C 1, C L 2, C C 4), so that the
+ * scan gets each type for all five codecs with one shift and one mask (see chain_step). */
 static unsigned pair_nibble(unsigned t)
 {
-    return t == T_LC ? 0x6u : t == T_CL ? 0x9u : t == T_CC ? 0xAu : 0u;
+    return t == T_LC ? 0x1u : t == T_CL ? 0x2u : t == T_CC ? 0x4u : 0u;
 }
 
 static unsigned nibble_pair(unsigned n)
 {
-    return n == 0x6u ? T_LC : n == 0x9u ? T_CL : n == 0xAu ? T_CC : T_NONE;
+    return n == 0x1u ? T_LC : n == 0x2u ? T_CL : n == 0x4u ? T_CC : T_NONE;
 }
 
 /* Reads fill_codec's output: entry k (up to the k-th newline) is what code k decoded to. */
@@ -208,9 +208,8 @@ static int fill_codec(uint32_t *tab, int c)
  * can lead to it: L (r), L C (p), L C C (q), L C C L (a) and L C C L C (b). Each is a mask with
  * one bit per codec, at bit 0 of the codec's nibble in the scan table (B0), so a character's
  * step is a handful of ANDs of the entry's nibble bits, the same for all five codecs at once:
- * the bulk of clean CJK text pays for this on every character. A pair type's nibble (L C 0110,
- * C L 1001, C C 1010) has bit 0 for C L only, bit 2 for L C only, and bit 3 without bit 0 for
- * C C only. */
+ * the bulk of clean CJK text pays for this on every character. A pair type's nibble has one
+ * bit a type (pair_nibble). */
 #define B0 0x11111u                      /* bit 0 of every codec's nibble (NIB(c)) */
 #define SJIS_BIT (1u << NIB(DB_SJIS))
 
@@ -223,7 +222,7 @@ typedef struct {
  * katakana (S_C1) is a single continuation byte in that codec's chain. */
 static inline uint32_t chain_step(chain *k, uint32_t v)
 {
-    uint32_t cl = v & B0, lc = (v >> 2) & B0, cc = (v >> 3) & ~v & B0;
+    uint32_t lc = v & B0, cl = (v >> 1) & B0, cc = (v >> 2) & B0;
     chain o = *k;
     /* After the second byte: L C C L, then C C. After the first: L C C L C, then the C of a
      * C L. */
@@ -479,7 +478,7 @@ static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u
         }
         sum += cost_of(v);
         rare += v & S_RARE;
-        uint32_t cl = v & B0, lc = (v >> 2) & B0, cc = (v >> 3) & ~v & B0; /* chain_step */
+        uint32_t lc = v & B0, cl = (v >> 1) & B0, cc = (v >> 2) & B0; /* chain_step */
         if (__builtin_expect(((k.a & cc) | (k.b & cl)) != 0, 0))
             sc->cjk = 1; /* in memory: the loop is short of registers */
         k.b = k.q & lc;
