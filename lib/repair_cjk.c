@@ -263,7 +263,7 @@ static int latin_high(uint32_t cp)
  * (five bulk conversions); a character's cost is filled in on its first read (with_cost). */
 #define S_RARE (1u << 21)
 #define S_STOP (1u << 22)   /* below U+2600, and U+FFFD: not for scan_cjk_run */
-#define S_COSTED (1u << 23) /* the cost bits are filled in (see with_cost) */
+#define S_PENDING (1u << 23) /* the cost bits are not filled in yet (see with_cost) */
 #define COST_SHIFT 24       /* bit 31 stays clear: v >> COST_SHIFT is the cost */
 
 static uint32_t cost_bits(int q)
@@ -291,8 +291,8 @@ static uint32_t *scan_table(tf__repair_state *st)
     /* Below U+2000 the cost is 0 (not looked at) and known; from U+2000 up it is filled in
      * by with_cost on the character's first read: a text uses a few thousand of the 57,344
      * characters, and asking the model about all of them cost more than scanning 2 MB. */
-    for (uint32_t cp = 0; cp < 0x2000; cp++)
-        tab[cp] |= S_COSTED;
+    for (uint32_t cp = 0x2000; cp < 0x10000; cp++)
+        tab[cp] |= S_PENDING;
     for (uint32_t cp = 0; cp < 0x2600; cp++)
         tab[cp] |= S_STOP;
     tab[0xFFFD] |= S_STOP;
@@ -303,13 +303,13 @@ static uint32_t *scan_table(tf__repair_state *st)
 /* The table entry of cp with its cost filled in (see scan_table). */
 static uint32_t cost_fill(uint32_t *tab, uint32_t cp)
 {
-    return tab[cp] |= cost_bits(tf__dbcs_cost(cp)) | S_COSTED;
+    return tab[cp] = (tab[cp] & ~S_PENDING) | cost_bits(tf__dbcs_cost(cp));
 }
 
 static inline uint32_t with_cost(uint32_t *tab, uint32_t cp)
 {
     uint32_t v = tab[cp];
-    return __builtin_expect((v & S_COSTED) != 0, 1) ? v : cost_fill(tab, cp);
+    return __builtin_expect((v & S_PENDING) == 0, 1) ? v : cost_fill(tab, cp);
 }
 
 /* The windowed pass's compact table (indexed by cjk_index), made from the scan table. */
@@ -463,7 +463,7 @@ static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u
         if (i + 3 > len || (cp = utf8_3_at(u, len, i)) == 0)
             break;
         uint32_t v = tab[cp]; /* a three-byte U+0000 is S_STOP too */
-        if (__builtin_expect(((v ^ S_COSTED) & (S_COSTED | S_STOP | S_C1)) != 0, 0)) {
+        if (__builtin_expect((v & (S_PENDING | S_STOP | S_C1)) != 0, 0)) {
             if (v & S_STOP)
                 break;
             v = with_cost(tab, cp);
