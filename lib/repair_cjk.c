@@ -375,7 +375,7 @@ static inline size_t ascii_end(const unsigned char *u, size_t len, size_t i)
     return i;
 }
 
-/* What the scan keeps: every codec's byte history, the run of windows-1252 material, the latin
+/* What the scan keeps: every codec's chain (the pattern's prefixes it is in), the run of windows-1252 material, the latin
  * pass's class of the last character (repair_latin.c's test), the double-byte test's sums,
  * and the three answers. */
 typedef struct {
