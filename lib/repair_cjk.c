@@ -375,9 +375,9 @@ static inline size_t ascii_end(const unsigned char *u, size_t len, size_t i)
     return i;
 }
 
-/* What the scan keeps: every codec's chain (the pattern's prefixes it is in), the run of windows-1252 material, the latin
- * pass's class of the last character (repair_latin.c's test), the double-byte test's sums,
- * and the three answers. */
+/* What the scan keeps: every codec's chain (the prefixes of the pattern it is in), the run of
+ * windows-1252 material, the latin pass's class of the last character (repair_latin.c's
+ * test), the double-byte test's sums, and the three answers. */
 typedef struct {
     chain k;
     uint32_t lprev;
