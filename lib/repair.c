@@ -225,19 +225,22 @@ static int apply_edits(tf_ctx *ctx, const char *src, size_t len, tf__edits *ed, 
 
 /* ---- the stage ----------------------------------------------------------------------- */
 
-/* Pure ASCII is the common clean case; it is checked eight bytes at a time. */
+/* Pure ASCII is the common clean case; it is checked eight bytes at a time. CJK text has a
+ * high byte within its first few bytes, so the check stops at the first one rather than
+ * reading the whole segment. */
 static int is_ascii(const char *s, size_t len)
 {
     size_t i = 0;
-    uint64_t acc = 0;
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        acc |= w;
+        if (w & 0x8080808080808080ull)
+            return 0;
     }
     for (; i < len; i++)
-        acc |= (unsigned char)s[i];
-    return (acc & 0x8080808080808080ull) == 0;
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
 }
 
 /* Whether the edits cover every non-ASCII character of s: nothing is left for a pass. The

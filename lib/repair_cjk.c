@@ -39,7 +39,7 @@ static const struct {
  * L = a UTF-8 lead of three bytes (E0..EF), C = a continuation (80..BF). */
 enum { T_NONE = 0, T_LC = 1, T_CL = 2, T_CC = 3 };
 #define T_SJIS_C1 (1u << 10) /* a halfwidth katakana whose one Shift_JIS byte is a C */
-#define S_C1 (1u << 8)       /* the same in the scan table (see scan_table) */
+#define S_C1 (1u << 20)      /* the same in the scan table (see scan_table) */
 
 /* The table covers U+3000..9FFF, the Hangul syllables, the halfwidth/fullwidth forms, and the
  * symbols, Greek and Cyrillic the double-byte codecs also hold (`╀`, `∪`): every character
@@ -92,23 +92,20 @@ static unsigned pair_type(unsigned b1, unsigned b2)
     return x == 'C' && y == 'C' ? T_CC : T_NONE;
 }
 
-/* Where codec c's nibble sits in a scan table entry: codecs 0-2 at the bits their lanes of
- * the scan's history start at (0, 12, 24), codecs 3-4 32 bits below theirs (4, 16), so an
- * entry becomes the history's step with two masks and one shift (swar_step). */
-#define NIB(c) ((c) < 3 ? 12 * (c) : 12 * (c) - 32)
-#define S_NIBBLES 0x000F00F0u /* codecs 3-4 */
-#define S_NIBBLES_LOW 0x0F00F00Fu /* codecs 0-2 */
+/* Where codec c's nibble sits in a scan table entry: the five fill bits 0-19 (see
+ * scan_table). */
+#define NIB(c) (4 * (c))
 
-/* A class pair as the two byte classes the scan's lanes hold (L = 1, C = 2, first byte high):
- * L C 0110, C L 1001, C C 1010. */
+/* A class pair as the scan table's nibble, one bit a type (L C 1, C L 2, C C 4), so that the
+ * scan gets each type for all five codecs with one shift and one mask (see chain_step). */
 static unsigned pair_nibble(unsigned t)
 {
-    return t == T_LC ? 0x6u : t == T_CL ? 0x9u : t == T_CC ? 0xAu : 0u;
+    return t == T_LC ? 0x1u : t == T_CL ? 0x2u : t == T_CC ? 0x4u : 0u;
 }
 
 static unsigned nibble_pair(unsigned n)
 {
-    return n == 0x6u ? T_LC : n == 0x9u ? T_CL : n == 0xAu ? T_CC : T_NONE;
+    return n == 0x1u ? T_LC : n == 0x2u ? T_CL : n == 0x4u ? T_CC : T_NONE;
 }
 
 /* Reads fill_codec's output: entry k (up to the k-th newline) is what code k decoded to. */
@@ -157,12 +154,17 @@ static int fill_codec(uint32_t *tab, int c)
     tf__buf in, out;
     tf__buf_init(&in, 0);
     tf__buf_init(&out, 0);
-    for (unsigned lead = 0x80; lead <= 0xEF; lead++)
-        for (unsigned trail = 0x80; trail <= 0xFE; trail++)
-            if (pair_type(lead, trail) != T_NONE && code_shape(c, lead, trail)) {
-                const char e[3] = {(char)lead, (char)trail, '\n'};
-                tf__buf_append(&in, e, 3);
-            }
+    /* Written in place into room reserved once: the table is built on the first non-ASCII
+     * text, so its cost is paid by short inputs too. Bytes of no class (C0..DF, F0..FF) have no
+     * pair type and are passed over; the order of the codes is kept (the first code wins). */
+    if (tf__buf_reserve(&in, 3 * 0x70 * 0x70) == 0)
+        for (unsigned lead = 0x80; lead <= 0xEF; lead = lead == 0xBF ? 0xE0 : lead + 1)
+            for (unsigned trail = 0x80; trail <= 0xEF; trail = trail == 0xBF ? 0xE0 : trail + 1)
+                if (pair_type(lead, trail) != T_NONE && code_shape(c, lead, trail)) {
+                    in.data[in.len++] = (char)lead;
+                    in.data[in.len++] = (char)trail;
+                    in.data[in.len++] = '\n';
+                }
     iconv_t cd = iconv_open("UTF-8", DBCS[c].iconv_name);
     int rc = in.failed || tf__buf_reserve(&out, in.len * 2 + 16) || cd == (iconv_t)-1 ? -1 : 0;
     char *ip = in.data, *op = out.data;
@@ -196,55 +198,54 @@ static int fill_codec(uint32_t *tab, int c)
 /* Per codec, the UTF-8 pattern shows when the byte classes of the characters, read in that
  * codec, contain L C C L C C: two whole UTF-8 characters in an unbroken stretch (a lead byte
  * where a continuation is due, or a continuation where none is, breaks a stretch; any byte of
- * no class, or ASCII, too). The scan keeps the last six byte classes of every codec as one
- * 64-bit word, twelve bits a codec (two per byte, the newest lowest: L = 1, C = 2, other 0),
- * steps all five with a shift and a table read per character, and finds a codec whose last
- * six bytes are the pattern with the zero-lane test on the word xor the pattern, after the
- * character's first byte and after its second. A Shift_JIS halfwidth katakana (T_SJIS_C1) is
- * a single continuation byte in that codec's lane. */
-#define LANE(c) (12 * (c))
-#define LANES(x) ((x) * 0x001001001001001ull) /* x in every codec's lane */
-#define PATTERN LANES(0x69Au)                 /* L C C L C C: 01 10 10 01 10 10 */
+ * no class, or ASCII, too). It is looked for after a character's first byte and after its
+ * second; after the first byte of a C L character only, not of a C C one: completing the
+ * second UTF-8 character with the first half of a C C pair is a mojibake shape the test has
+ * never counted, and clean text makes it (20 lines of the 10 MB corpus).
+ *
+ * The scan follows the pattern as a small automaton rather than keeping the byte history:
+ * what matters is only whether the last bytes are a prefix of the pattern, and five prefixes
+ * can lead to it: L (r), L C (p), L C C (q), L C C L (a) and L C C L C (b). Each is a mask with
+ * one bit per codec, at bit 0 of the codec's nibble in the scan table (B0), so a character's
+ * step is a handful of ANDs of the entry's nibble bits, the same for all five codecs at once:
+ * the bulk of clean CJK text pays for this on every character. A pair type's nibble has one
+ * bit a type (pair_nibble). */
+#define B0 0x11111u                      /* bit 0 of every codec's nibble (NIB(c)) */
+#define SJIS_BIT (1u << NIB(DB_SJIS))
 
-/* Whether some lane of x is zero (the classic test: exact as to whether one is). */
-static inline int zero_lane(uint64_t x)
-{
-    return ((x - LANES(1u)) & ~x & LANES(0x800u)) != 0;
-}
+typedef struct {
+    uint32_t r, p, q, a, b;
+} chain;
 
-/* Feeds one character of scan table value v to every codec's history; returns bits that are
- * nonzero under LANES(0x800) when some codec shows the pattern after it (the caller may OR
- * them over many characters and test once). The table keeps each codec's two byte classes as a nibble
- * (four bits a codec), so a character's step is spread from nibbles to lanes with shifts: no
- * table of steps, whose reads the scan cannot afford. The pattern is looked for after the
- * first byte of a C L character only, not of a C C one: completing the second UTF-8
- * character with the first half of a C C pair is a mojibake shape the test has never
- * counted, and clean text makes it (20 lines of the 10 MB corpus). */
-static inline uint64_t swar_step(uint64_t *h, uint32_t v)
+/* Feeds one character of scan table value v to every codec's chain; returns the codecs (B0
+ * bits) that show the pattern after its first or its second byte. A Shift_JIS halfwidth
+ * katakana (S_C1) is a single continuation byte in that codec's chain. */
+static inline uint32_t chain_step(chain *k, uint32_t v)
 {
-    uint64_t old = *h;
-    uint64_t both = (v & S_NIBBLES_LOW) | ((uint64_t)(v & S_NIBBLES) << 32);
-    uint64_t second = both & LANES(0x3u);
-    uint64_t first = (both >> 2) & LANES(0x3u) & ~(second & LANES(0x2u)); /* not C C */
-    uint64_t after1 = ((old << 2) & LANES(0xFFCu)) | first;
-    uint64_t now = ((old << 4) & LANES(0xFF0u)) | both;
-    if (v & S_C1) { /* one continuation byte in the Shift_JIS lane */
-        uint64_t m = 0xFFFull << LANE(DB_SJIS);
-        now = (now & ~m) | ((old << 2) & (0xFFCull << LANE(DB_SJIS))) | (2ull << LANE(DB_SJIS));
+    uint32_t lc = v & B0, cl = (v >> 1) & B0, cc = (v >> 2) & B0;
+    chain o = *k;
+    /* After the second byte: L C C L, then C C. After the first: L C C L C, then the C of a
+     * C L. */
+    uint32_t hit = (o.a & cc) | (o.b & cl);
+    k->b = o.q & lc;
+    k->a = o.p & cl;
+    k->q = o.r & cc;
+    k->p = lc;
+    k->r = cl;
+    if (__builtin_expect((v & S_C1) != 0, 0)) { /* one C byte in the Shift_JIS chain */
+        hit = (hit & ~SJIS_BIT) | (o.b & SJIS_BIT);
+        k->b = (k->b & ~SJIS_BIT) | (o.a & SJIS_BIT);
+        k->a &= ~SJIS_BIT;
+        k->q = (k->q & ~SJIS_BIT) | (o.p & SJIS_BIT);
+        k->p = (k->p & ~SJIS_BIT) | (o.r & SJIS_BIT);
+        k->r &= ~SJIS_BIT;
     }
-    *h = now;
-    uint64_t a = after1 ^ PATTERN, b = now ^ PATTERN; /* zero_lane() of either */
-    return ((a - LANES(1u)) & ~a) | ((b - LANES(1u)) & ~b);
+    return hit;
 }
 
 /* Whether some codec is inside a stretch with a character under way or one done: its last
  * bytes are L, L C or L C C. A U+FFFD there stands for the rest of a cut-off character. */
-static inline int swar_open(uint64_t h)
-{
-    return zero_lane((h & LANES(0x3u)) ^ LANES(0x1u)) ||
-           zero_lane((h & LANES(0xFu)) ^ LANES(0x6u)) ||
-           zero_lane((h & LANES(0x3Fu)) ^ LANES(0x1Au));
-}
+static inline int chain_open(const chain *k) { return (k->r | k->p | k->q) != 0; }
 
 /* Latin-1 letters and symbols (U+00A0..00FF) and windows-1252's extras in a row. */
 static int latin_high(uint32_t cp)
@@ -256,20 +257,22 @@ static int latin_high(uint32_t cp)
 
 
 /* The scan table: for each BMP character, its two byte classes in each codec as a nibble
- * (pair_nibble(), at NIB(c)), S_C1, and for repair_dbcs.c's test its cost in quarter nats,
- * negated (0: not looked at; low four bits at bits 20-23, high three at 28-30) and whether it
- * is rare (S_RARE: below -10 nats), laid out around the nibbles so that the scan reads all of
- * it with a few masks and shifts. Built once per context: five bulk conversions and a model
- * look-up per character of U+2000..FFFF. */
-#define S_RARE (1u << 9)
+ * (pair_nibble(), at NIB(c): bits 0-19), S_C1, and for repair_dbcs.c's test its cost in
+ * quarter nats, negated (0: not looked at), in the top bits 24-30 so that the scan sums it
+ * with one shift, and whether it is rare (S_RARE: below -10 nats). Built once per context
+ * (five bulk conversions); a character's cost is filled in on its first read (with_cost). */
+#define S_RARE (1u << 21)
+#define S_STOP (1u << 22)   /* below U+2600, and U+FFFD: not for scan_cjk_run */
+#define S_PENDING (1u << 23) /* the cost bits are not filled in yet (see with_cost) */
+#define COST_SHIFT 24       /* bit 31 stays clear: v >> COST_SHIFT is the cost */
 
 static uint32_t cost_bits(int q)
 {
     uint32_t m = (uint32_t)-q; /* 0..127 */
-    return ((m & 0xFu) << 20) | ((m & 0x70u) << 24) | (q < -40 ? S_RARE : 0);
+    return (m << COST_SHIFT) | (q < -40 ? S_RARE : 0);
 }
 
-static unsigned cost_of(uint32_t v) { return ((v >> 20) & 0xFu) | ((v >> 24) & 0x70u); }
+static unsigned cost_of(uint32_t v) { return v >> COST_SHIFT; }
 
 static uint32_t *scan_table(tf__repair_state *st)
 {
@@ -285,11 +288,28 @@ static uint32_t *scan_table(tf__repair_state *st)
         }
     for (unsigned b = 0xA1; b <= 0xBF; b++) /* Shift_JIS halfwidth katakana A1..BF */
         tab[0xFF61 + (b - 0xA1)] |= S_C1;
-    for (uint32_t cp = 0x2000; cp < 0x10000; cp++) {
-        tab[cp] |= cost_bits(tf__dbcs_cost(cp));
-    }
+    /* Below U+2000 the cost is 0 (not looked at) and known; from U+2000 up it is filled in
+     * by with_cost on the character's first read: a text uses a few thousand of the 57,344
+     * characters, and asking the model about all of them cost more than scanning 2 MB. */
+    for (uint32_t cp = 0x2000; cp < 0x10000; cp++)
+        tab[cp] |= S_PENDING;
+    for (uint32_t cp = 0; cp < 0x2600; cp++)
+        tab[cp] |= S_STOP;
+    tab[0xFFFD] |= S_STOP;
     st->scan = tab;
     return tab;
+}
+
+/* The table entry of cp with its cost filled in (see scan_table). */
+static uint32_t cost_fill(uint32_t *tab, uint32_t cp)
+{
+    return tab[cp] = (tab[cp] & ~S_PENDING) | cost_bits(tf__dbcs_cost(cp));
+}
+
+static inline uint32_t with_cost(uint32_t *tab, uint32_t cp)
+{
+    uint32_t v = tab[cp];
+    return __builtin_expect((v & S_PENDING) == 0, 1) ? v : cost_fill(tab, cp);
 }
 
 /* The windowed pass's compact table (indexed by cjk_index), made from the scan table. */
@@ -302,6 +322,9 @@ static uint16_t *cjk_table(tf__repair_state *st)
     if (!tab)
         return NULL;
     for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        /* Most characters have no byte classes at all: their entry stays 0 from calloc. */
+        if ((scan[cp] & (((1u << NIB(DB_COUNT)) - 1) | S_C1)) == 0)
+            continue;
         int idx = cjk_index(cp);
         if (idx < 0)
             continue;
@@ -352,11 +375,11 @@ static inline size_t ascii_end(const unsigned char *u, size_t len, size_t i)
     return i;
 }
 
-/* What the scan keeps: every codec's byte history, the run of windows-1252 material, the latin
- * pass's class of the last character (repair_latin.c's test), the double-byte test's sums,
- * and the three answers. */
+/* What the scan keeps: every codec's chain (the prefixes of the pattern it is in), the run of
+ * windows-1252 material, the latin pass's class of the last character (repair_latin.c's
+ * test), the double-byte test's sums, and the three answers. */
 typedef struct {
-    uint64_t h;
+    chain k;
     uint32_t lprev;
     int latin_run;
     long n, rare, sum;
@@ -388,57 +411,89 @@ static void scan_other(const tf__repair_state *st, scan_state *sc, uint32_t cp, 
     sc->latin_run = latin_high(cp) ? sc->latin_run + 1 : 0;
     sc->latin1 += cp < 0x100;
     if (sc->latin_run >= LATIN_RUN_MIN ||
-        (cp == 0xFFFD && swar_open(sc->h)))
+        (cp == 0xFFFD && chain_open(&sc->k)))
         sc->cjk = 1;
-    else if (!sc->cjk && (swar_step(&sc->h, v) & LANES(0x800u)))
+    else if (!sc->cjk && chain_step(&sc->k, v))
         sc->cjk = 1;
 }
 
-/* The bulk of CJK text: three-byte characters of U+2600 and up, from u[i] on, in a tight loop
- * with the state in registers. Returns where the run ends. */
-/* The three-byte character at u[i] (i + 3 <= len) when it is one of U+2600 and up other than
- * U+FFFD, else 0. Where the machine is little-endian and a fourth byte can be read, the
- * check is one load and one compare. */
-static inline uint32_t cjk3_at(const unsigned char *u, size_t len, size_t i)
+/* The three-byte character at u[i] (i + 3 <= len), or 0 when none starts there (a three-byte
+ * form of U+0000 is no CJK character either). Where the machine is little-endian and a fourth
+ * byte can be read, the check is one load and one compare. */
+static inline uint32_t utf8_3_at(const unsigned char *u, size_t len, size_t i)
 {
-    uint32_t cp;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (i + 4 <= len) {
         uint32_t w;
         memcpy(&w, u + i, 4);
         if ((w & 0xC0C0F0u) != 0x8080E0u)
             return 0;
-        cp = ((w & 0x0Fu) << 12) | ((w & 0x3F00u) >> 2) | ((w >> 16) & 0x3Fu);
-        return cp >= 0x2600 && cp != 0xFFFD ? cp : 0;
+        return ((w & 0x0Fu) << 12) | ((w & 0x3F00u) >> 2) | ((w >> 16) & 0x3Fu);
     }
 #endif
     if ((u[i] & 0xF0) != 0xE0 || !cont2(u + i))
         return 0;
-    cp = ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
-    return cp >= 0x2600 && cp != 0xFFFD ? cp : 0; /* U+FFFD has rules of its own */
+    return ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
 }
 
-static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned char *u,
+/* The bulk of CJK text: three-byte characters of U+2600 and up other than U+FFFD (which has
+ * rules of its own; both are S_STOP in the table), from u[i] on, in a tight loop with the state
+ * in registers. Per character: one load to decode, one table read, one test that sends a
+ * character whose cost is not filled in yet or a halfwidth katakana to the slow path, the
+ * cost summed with one shift, and the chain's step.
+ * Returns where the run ends. */
+static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u,
                            size_t len, size_t i)
 {
     size_t start = i;
-    uint64_t h = sc->h;
-    long n = sc->n, sum = sc->sum, rare = sc->rare;
-    uint64_t hits = 0;
-    uint32_t cp;
-    while (i + 3 <= len && (cp = cjk3_at(u, len, i)) != 0) {
-        uint32_t v = tab[cp];
-        n++; /* every character from U+2600 up has a cost */
+    chain k = sc->k;
+    long sum = 0, rare = 0; /* rare: the sum of the entries' S_RARE bits */
+    for (;;) {
+        uint32_t cp;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (__builtin_expect(i + 4 <= len, 1)) { /* utf8_3_at, with the four bytes at hand */
+            uint32_t w;
+            memcpy(&w, u + i, 4);
+            w ^= 0x8080E0u; /* the lead's and continuations' marker bits become 0 */
+            if (w & 0xC0C0F0u)
+                break;
+            cp = ((w & 0x0Fu) << 12) | ((w >> 2) & 0xFC0u) | ((w >> 16) & 0x3Fu);
+        } else
+#endif
+        if (i + 3 > len || (cp = utf8_3_at(u, len, i)) == 0)
+            break;
+        uint32_t v = tab[cp]; /* a three-byte U+0000 is S_STOP too */
+        if (__builtin_expect((v & (S_PENDING | S_STOP | S_C1)) != 0, 0)) {
+            if (v & S_STOP)
+                break;
+            v = with_cost(tab, cp);
+            if (v & S_C1) {
+                sum += cost_of(v);
+                rare += v & S_RARE;
+                if (chain_step(&k, v))
+                    sc->cjk = 1;
+                i += 3;
+                continue;
+            }
+        }
         sum += cost_of(v);
-        rare += (v >> 9) & 1u; /* S_RARE */
-        hits |= swar_step(&h, v);
+        rare += v & S_RARE;
+        uint32_t lc = v & B0, cl = (v >> 1) & B0, cc = (v >> 2) & B0; /* chain_step */
+        if (__builtin_expect(((k.a & cc) | (k.b & cl)) != 0, 0))
+            sc->cjk = 1; /* in memory: the loop is short of registers */
+        k.b = k.q & lc;
+        k.a = k.p & cl;
+        k.q = k.r & cc;
+        k.p = lc;
+        k.r = cl;
         i += 3;
     }
     if (i == start)
         return i;
-    sc->h = h;
-    sc->n = n, sc->sum = sum, sc->rare = rare;
-    sc->cjk |= (hits & LANES(0x800u)) != 0;
+    sc->k = k;
+    sc->n += (long)((i - start) / 3); /* every character from U+2600 up has a cost */
+    sc->sum += sum;
+    sc->rare += rare / S_RARE;
     sc->latin_run = 0; /* such characters have no role in the latin tests */
     sc->lprev = 0;
     return i;
@@ -449,7 +504,7 @@ static size_t scan_cjk_run(const uint32_t *tab, scan_state *sc, const unsigned c
  * whole ASCII run is passed over at once. Returns where to go on. */
 static size_t scan_ascii(scan_state *sc, const unsigned char *u, size_t len, size_t i)
 {
-    sc->h = 0;
+    memset(&sc->k, 0, sizeof sc->k);
     latin_char(sc, u[i], 0);
     if (sc->latin_run == 0)
         return ascii_end(u, len, i + 1);
@@ -462,7 +517,7 @@ int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, i
                     int *latin, int *latin1)
 {
     const unsigned char *u = (const unsigned char *)s;
-    const uint32_t *tab = NULL;
+    uint32_t *tab = NULL;
     scan_state sc;
     memset(&sc, 0, sizeof sc);
     for (size_t i = 0; i < len;) {
@@ -479,7 +534,7 @@ int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, i
         }
         uint32_t cp;
         i += tf__utf8_next(u + i, len - i, &cp);
-        scan_other(st, &sc, cp, cp < 0x10000 ? tab[cp] : 0);
+        scan_other(st, &sc, cp, cp < 0x10000 ? with_cost(tab, cp) : 0);
     }
     *cjk = sc.cjk;
     *dbcs = tf__dbcs_verdict(sc.n, sc.rare, -sc.sum); /* costs were kept negated */
