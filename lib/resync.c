@@ -114,6 +114,20 @@ static int other_char(const char *s, size_t len, size_t i, uint32_t c)
     return ODD_CHAR / 2;
 }
 
+/* The first non-ASCII byte from i on (or len), eight bytes at a time: most of most text. */
+static size_t skip_ascii(const unsigned char *u, size_t len, size_t i)
+{
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+    }
+    while (i < len && u[i] < 0x80)
+        i++;
+    return i;
+}
+
 /* The offset of the first place from `from` on where a misaligned run may be, or len; *cjk is
  * set when CJK text was seen (it is worth remembering for the document cache). The
  * suspicion accumulated over a stretch of CJK characters is reset by ASCII, which ends every
@@ -126,11 +140,10 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk)
     while (i < len) {
         unsigned b = u[i];
         if (b < 0x80) {
-            if (after_cjk && b > 0x20 && is_anomaly(s, len, i))
+            if (after_cjk && (b | 0x20) >= 'a' && (b | 0x20) <= 'z' && is_anomaly(s, len, i))
                 return i;
             acc = after_cjk = 0;
-            while (++i < len && u[i] < 0x80)
-                ;
+            i = skip_ascii(u, len, i + 1);
             continue;
         }
         if (b >= 0xE4 && b <= 0xE9 && i + 2 < len) { /* U+4E00..U+9FFF: the table */
@@ -141,6 +154,12 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk)
             else if (acc > RARE_TRIGGER)
                 return i;
             after_cjk = *cjk = 1;
+            i += 3;
+            continue;
+        }
+        if ((b == 0xE3 && i + 1 < len && u[i + 1] == 0x80) ||
+            (b == 0xEF && i + 1 < len && (u[i + 1] == 0xBC || u[i + 1] == 0xBD))) {
+            after_cjk = *cjk = 1; /* CJK and fullwidth punctuation: the commonest non-Han */
             i += 3;
             continue;
         }

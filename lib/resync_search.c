@@ -36,6 +36,7 @@
 #define KEPT_COST 1.0    /* a dropped trail that a lenient decoder would have kept */
 #define NEED_BASE 6.0     /* nats a realignment must gain, plus NEED_PER_CHAR a character */
 #define NEED_PER_CHAR 1.5
+#define OPTIMIST -1.5     /* a pair cost no guess beats, for pruning */
 #define PLAUSIBLE_PER_CHAR -9.0 /* realigned text must read like text on its own */
 
 /* ---- codecs ------------------------------------------------------------------------------ */
@@ -536,6 +537,35 @@ static void first_and_last(tf_ctx *ctx, const zone *z, int i, int j, unsigned p,
 /* Every run starting at zone character i: the bytes from its second byte on are read in step
  * as the writer meant them, and each place where that reading meets the text's own character
  * boundaries (in step, or one byte short with a dropped trail) is a candidate end. */
+/* Whether any run from start i could gain, with its guesses as likely as any character
+ * (OPTIMIST nats a pair): the re-read bytes of clean text are garbage from the second pair on,
+ * so most starts end here after a few table reads, before any guess is made. */
+static int promising(const zone *z, int i, int bar)
+{
+    unsigned p = z->bpos[i] + 1, end = z->bpos[bar], step;
+    uint32_t prev = 0;
+    double chain = 2 * OPTIMIST;
+    for (int j = i + 1, m = 0; j <= bar && m < MAX_RUN; m++) {
+        while (j <= bar && z->bpos[j] < p)
+            j++;
+        if (j > bar)
+            return 0;
+        int ends = z->bpos[j] == p || (z->bpos[j] == p + 1 && is_lead(z->c, z->e[p]));
+        double old = z->pre[j + 1] - z->pre[i];
+        if (ends && chain + 2 * OPTIMIST - old > NEED_BASE + NEED_PER_CHAR * (j - i))
+            return 1;
+        if (z->bpos[j] == p || p >= end)
+            return 0;
+        uint32_t cp = peek(z, p, end, &step);
+        if (!cp)
+            return 0;
+        p += step;
+        chain += prev ? bg(prev, cp) : 0;
+        prev = cp;
+    }
+    return 0;
+}
+
 static void runs_from(tf_ctx *ctx, zone *z, int i, best_run *best)
 {
     if (!z->nb[i] || z->e[z->bpos[i]] < 0x40)
@@ -545,6 +575,8 @@ static void runs_from(tf_ctx *ctx, zone *z, int i, best_run *best)
     int bar = i + 1; /* the re-reading stops before a character the codec lacks */
     while (bar < z->n && z->nb[bar])
         bar++;
+    if (!promising(z, i, bar))
+        return;
     unsigned p = z->bpos[i] + 1, end = z->bpos[bar];
     uint32_t left = i > 0 ? z->cp[i - 1] : z->before;
     unsigned step;
