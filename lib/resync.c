@@ -107,8 +107,8 @@ static int other_char(const char *s, size_t len, size_t i, uint32_t c)
         return -1;
     if (tf__is_kana(c))
         return lone_katakana(s, len, i, c) ? -1 : 0;
-    if (is_cjk(c) || (c >= 0x2000 && c <= 0x206F) || c == 0xB7)
-        return 0;
+    if (is_cjk(c) || (c >= 0x2000 && c <= 0x206F) || (c >= 0x2500 && c <= 0x25FF) || c == 0xB7)
+        return 0; /* punctuation, box drawing and shapes: tables and lists in CJK text */
     if (tf__is_han(c) || (c >= 0xE000 && c <= 0xF8FF) || c >= 0x10000)
         return ODD_CHAR; /* Extension A and beyond, private use: rare in running text */
     return ODD_CHAR / 2;

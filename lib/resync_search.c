@@ -32,6 +32,7 @@
 #define TOP_K 4          /* guesses the document cache re-ranks */
 #define CACHE_WEIGHT 4.0 /* nats per log-count of a pair seen in the document */
 #define BRACKET_BONUS 12.0 /* a guessed last character that closes the open bracket */
+#define NOTHING_READ_NEED 6.0 /* more for a run whose every new character is a guess */
 #define LONE_LETTER_NEED 6.0 /* more for a run that is one ASCII letter read as a trail */
 #define KEPT_COST 1.0    /* a dropped trail that a lenient decoder would have kept */
 #define NEED_BASE 6.0     /* nats a realignment must gain, plus NEED_PER_CHAR a character */
@@ -452,6 +453,15 @@ typedef struct {
     int letters; /* how the zone was encoded */
 } best_run;
 
+/* Whether the garbled run [i, j) has an ASCII letter read as a trail byte. */
+static int has_letter(const zone *z, int i, int j)
+{
+    for (int k = i; k < j; k++)
+        if (z->nb[k] == 1 && (z->cp[k] | 0x20) >= 'a' && (z->cp[k] | 0x20) <= 'z')
+            return 1;
+    return 0;
+}
+
 static void consider(const zone *z, int i, int j, const guess *f, const reread *rr,
                      const guess *last, best_run *best)
 {
@@ -469,11 +479,15 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
         return; /* realigned, it must read like text too */
     double old = z->pre[j + 1] - z->pre[i];
     double need = NEED_BASE + NEED_PER_CHAR * (j - i);
-    if (z->nb[i] == 1) { /* a lone letter: `C函数`, `n行` are common in technical Chinese */
-        if (!tf__is_han(f->cp) && !tf__is_kana(f->cp))
-            return;
-        need += LONE_LETTER_NEED;
+    if (has_letter(z, i, j)) { /* `C函数`, `n行` are common in technical Chinese */
+        if (f->margin >= SURE_MARGIN && !tf__is_han(f->cp) && !tf__is_kana(f->cp))
+            return; /* the lost character before a letter's garbage is Han or kana */
+        if (z->nb[i] == 1)
+            need += LONE_LETTER_NEED; /* the run is the letter alone */
     }
+    /* Little but guesses: rare classical characters (`蚋丛`, `薜荔`) score like that too. */
+    if (m == 0 || (m < 3 && last && f->margin < SURE_MARGIN && last->margin < SURE_MARGIN))
+        need += NOTHING_READ_NEED;
     double gain = sc - old - need;
     if (gain <= best->gain)
         return;
@@ -568,8 +582,8 @@ static int promising(const zone *z, int i, int bar)
 
 static void runs_from(tf_ctx *ctx, zone *z, int i, best_run *best)
 {
-    if (!z->nb[i] || z->e[z->bpos[i]] < 0x40)
-        return;
+    if (!z->nb[i] || z->e[z->bpos[i]] < 0x40 || (z->cp[i] >= 0x2500 && z->cp[i] <= 0x25FF))
+        return; /* box drawing and shapes are the frame of a table, not garbled text */
     if (z->nb[i] == 1 && ((i > 0 ? z->cp[i - 1] : z->before) < 0x80 || z->cp[i + 1] < 0x80))
         return; /* a trail byte read as ASCII stands alone among CJK: `奎h建`, not `\fB` */
     int bar = i + 1; /* the re-reading stops before a character the codec lacks */
