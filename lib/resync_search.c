@@ -158,6 +158,28 @@ static int glued(const zone *z, int k)
     return (l >= 0x80 || l_edge) && (r >= 0x80 || r_edge) && !(l_edge && r_edge);
 }
 
+static int is_katakana(uint32_t c)
+{
+    return c >= 0x30A1 && c <= 0x30FC;
+}
+
+/* A katakana character between characters that are not katakana. */
+static int lone_katakana(const zone *z, int k)
+{
+    uint32_t l = k > 0 ? z->cp[k - 1] : z->before;
+    return is_katakana(z->cp[k]) && z->cp[k] != 0x30FC && !is_katakana(l) &&
+           !is_katakana(z->cp[k + 1]);
+}
+
+/* The byte the codec reads alone as cp (after NFKC), 0 if none. */
+static unsigned halfwidth_byte(const codec *c, uint32_t cp)
+{
+    for (unsigned b = 0xA1; b <= 0xDF; b++)
+        if (c->singles[b] == cp)
+            return b;
+    return 0;
+}
+
 /* The codec bytes of every zone character. ASCII glued between CJK characters may be a
  * fullwidth form NFKC flattened; with letters_too == 0 only punctuation is taken so (a letter
  * there is more often a trail byte read as ASCII). Every cell of the table is looked up in a
@@ -206,7 +228,16 @@ static int encode_zone(zone *z, const codec *c, int letters_too)
                 z->nb[k] = 1;
                 continue;
             }
-        } else if (cp < 0x10000) {
+        } else if (letters_too && lone_katakana(z, k)) {
+            unsigned b = halfwidth_byte(c, cp);
+            if (b) { /* a trail byte A1-DF read alone, made fullwidth by NFKC: `カーネルフ権限` */
+                z->e[at++] = (uint8_t)b;
+                z->nb[k] = 1;
+                changed = 1;
+                continue;
+            }
+        }
+        if (cp >= 0x80 && cp < 0x10000) {
             unsigned h = (cp * 2654435761u) >> 24;
             while (slot_cp[h] && slot_cp[h] != cp)
                 h = (h + 1) & 255;
@@ -486,7 +517,8 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
             need += LONE_LETTER_NEED; /* the run is the letter alone */
     }
     /* Little but guesses: rare classical characters (`蚋丛`, `薜荔`) score like that too. */
-    if (m == 0 || (m < 3 && last && f->margin < SURE_MARGIN && last->margin < SURE_MARGIN))
+    if (!z->c->japanese &&
+        (m == 0 || (m < 3 && last && f->margin < SURE_MARGIN && last->margin < SURE_MARGIN)))
         need += NOTHING_READ_NEED;
     double gain = sc - old - need;
     if (gain <= best->gain)
