@@ -73,17 +73,25 @@ static int is_cjk(uint32_t c)
 
 /* ---- finding damage ------------------------------------------------------------------ */
 
-/* A lone ASCII letter between CJK characters, where a run shows itself: a trail byte
- * 0x40-0x7E read on its own (`奎h建`, `マCク`). NFKC'd text has ASCII punctuation between
+static int is_letter(unsigned b)
+{
+    return (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
+}
+
+/* A lone ASCII letter between CJK characters (or after a flattened fullwidth pair), where a
+ * run shows itself: a trail byte 0x40-0x7E read on its own (`奎h建`, `マCク`, `興?h公`). NFKC'd text has ASCII punctuation between
  * Han everywhere, so a flattened fullwidth pair is found by the rare characters around it. */
 static int is_anomaly(const char *s, size_t len, size_t i)
 {
     uint32_t c = (unsigned char)s[i];
-    uint32_t before = i > 0 ? cp_at(s, len, prev_char(s, i)) : 0;
+    size_t p = prev_char(s, i);
+    uint32_t before = i > 0 ? cp_at(s, len, p) : 0;
+    if (before > 0x20 && before < 0x7F && !is_letter(before) && p > 0) /* `興?h公`: a flattened fullwidth pair before the letter */
+        before = cp_at(s, len, prev_char(s, p));
     if (!tf__is_han(before) && !tf__is_kana(before))
         return 0;
     uint32_t after = i + 1 < len ? cp_at(s, len, i + 1) : 0;
-    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z' && is_cjk(after) &&
+    return is_letter(c) && is_cjk(after) &&
            after < 0xFF01; /* not `Ｘ`: fullwidth letters are words */
 }
 
@@ -140,8 +148,9 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk)
     while (i < len) {
         unsigned b = u[i];
         if (b < 0x80) {
-            if (after_cjk && (b | 0x20) >= 'a' && (b | 0x20) <= 'z' && is_anomaly(s, len, i))
-                return i;
+            size_t l = after_cjk && !is_letter(b) && i + 1 < len ? i + 1 : i; /* `興?h` */
+            if (after_cjk && is_letter(u[l]) && is_anomaly(s, len, l))
+                return l;
             acc = after_cjk = 0;
             i = skip_ascii(u, len, i + 1);
             continue;

@@ -155,7 +155,9 @@ static int glued(const zone *z, int k)
 {
     uint32_t l = k > 0 ? z->cp[k - 1] : z->before, r = z->cp[k + 1];
     int l_edge = l == 0 || l == '\n' || l == '\r', r_edge = r == 0 || r == '\n' || r == '\r';
-    return (l >= 0x80 || l_edge) && (r >= 0x80 || r_edge) && !(l_edge && r_edge);
+    int r_letter = (r | 0x20) >= 'a' && (r | 0x20) <= 'z'; /* `興?h公`: a trail read as ASCII */
+    return (l >= 0x80 || l_edge) && (r >= 0x80 || r_edge || (r_letter && l >= 0x80)) &&
+           !(l_edge && r_edge);
 }
 
 static int is_katakana(uint32_t c)
@@ -511,8 +513,9 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
     double old = z->pre[j + 1] - z->pre[i];
     double need = NEED_BASE + NEED_PER_CHAR * (j - i);
     if (has_letter(z, i, j)) { /* `C函数`, `n行` are common in technical Chinese */
-        if (f->margin >= SURE_MARGIN && !tf__is_han(f->cp) && !tf__is_kana(f->cp))
-            return; /* the lost character before a letter's garbage is Han or kana */
+        if (f->margin >= SURE_MARGIN && !tf__is_han(f->cp) && !tf__is_kana(f->cp) &&
+            z->cp[i] >= 0x80)
+            return; /* `是C程式`: not `。` + 是's trail and C (`興?h公` starts at a symbol) */
         if (z->nb[i] == 1)
             need += LONE_LETTER_NEED; /* the run is the letter alone */
     }
