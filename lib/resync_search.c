@@ -35,7 +35,7 @@
 #define NOTHING_READ_NEED 6.0 /* more for a run whose every new character is a guess */
 #define LONE_LETTER_NEED 6.0 /* more for a run that is one ASCII letter read as a trail */
 #define KEPT_COST 1.0    /* a dropped trail that a lenient decoder would have kept */
-#define NEED_BASE 6.0     /* nats a realignment must gain, plus NEED_PER_CHAR a character */
+#define NEED_BASE 10.0     /* nats a realignment must gain, plus NEED_PER_CHAR a character */
 #define NEED_PER_CHAR 1.5
 #define OPTIMIST -1.5     /* a pair cost no guess beats, for pruning */
 #define PLAUSIBLE_PER_CHAR -9.0 /* realigned text must read like text on its own */
