@@ -22,6 +22,11 @@ double tf__model_score(const char *s, size_t len, size_t *nchars);
  * block of tf__model_score, for stages that search over candidates character by character. */
 double tf__model_bigram(uint32_t prev, uint32_t cp);
 
+/* Unigram cost of each Han character U+4E00..U+9FFF (through the T->S map) in 1/8 nat, read
+ * straight from the generated table by scans that must cost about a nanosecond a character
+ * (the resync stage's look for rare characters on clean text). */
+extern const uint8_t tf__model_han_cost[0x5200];
+
 /* ftfy-style badness: the number of character pairs in s that are typical of mojibake and
  * rare in real text (such as 'Ã' followed by a C1 control or a symbol). 0 for clean text. */
 int tf__model_badness(const char *s, size_t len);

@@ -8,4 +8,21 @@ struct tf__resync_state;
 void tf__resync_free(struct tf__resync_state *st);
 int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos);
 
+/* resync_search.c: the realignment of one misaligned run near s[at] (a suspect character)
+ * that starts at or after s[from], the best over the double-byte codecs that fit the text. */
+typedef struct {
+    int found;
+    size_t start, end; /* the garbled run, bytes of s */
+    const char *rule;  /* the report's rule, which names the codec */
+    double confidence; /* how sure the guessed characters are (0.5 - 1) */
+    tf__buf text;      /* what replaces it (a guess the model is unsure of is U+FFFD) */
+} tf__resync_fix;
+/* Returns 0 (fix->found says whether a run was found) or -1 when out of memory. */
+int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_t at,
+                      tf__resync_fix *fix);
+
+/* 1 when s[0..len) has more Simplified-only than Traditional-only Han, 2 for the reverse,
+ * 0 otherwise. */
+int tf__resync_script(const char *s, size_t len);
+
 #endif

@@ -35,6 +35,7 @@ import struct
 import sys
 import subprocess
 import tempfile
+import unicodedata
 
 JIEBA = "/usr/lib/python3/dist-packages/jieba/dict.txt"
 OPENCC = "/usr/share/opencc"
@@ -754,6 +755,73 @@ def write_kana_hangul(out, kana, hangul):
     write(out, "model_kana.c", body)
 
 
+# ---- Legacy CJK codecs (resync) -----------------------------------------------------------
+
+# (C name, Python codec, lead range, trail range) of the double-byte codecs whose misaligned
+# runs lib/resync.c realigns. Python's codecs are what the tables are made from, so they do
+# not depend on the C library's iconv (which agrees on all but a handful of symbols).
+CODECS = [("gbk", "gbk", 0x81, 0xFE, 0x40, 0xFE), ("big5", "big5", 0xA1, 0xF9, 0x40, 0xFE),
+          ("sjis", "cp932", 0x81, 0xFC, 0x40, 0xFC)]
+
+
+def codec_cells(pyname, lead_lo, lead_hi, trail_lo, trail_hi):
+    """Code point of every (lead, trail) pair, 0 where the pair does not decode to one BMP
+    character (the lenient decoder then drops the lead and reads the trail afresh)."""
+    cells = []
+    for lead in range(lead_lo, lead_hi + 1):
+        for trail in range(trail_lo, trail_hi + 1):
+            try:
+                t = bytes([lead, trail]).decode(pyname)
+            except UnicodeDecodeError:
+                t = ""
+            cells.append(ord(t) if len(t) == 1 and ord(t) >= 0x80 and ord(t) < 0x10000 else 0)
+    return cells
+
+
+def codec_singles(pyname):
+    """The character of each byte that decodes on its own (ASCII, Shift_JIS halfwidth kana
+    after NFKC), 0 for lead bytes and invalid bytes."""
+    out = []
+    for b in range(256):
+        try:
+            t = bytes([b]).decode(pyname)
+        except UnicodeDecodeError:
+            t = ""
+        t = unicodedata.normalize("NFKC", t) if t else t
+        out.append(ord(t) if len(t) == 1 else 0)
+    return out
+
+
+def codec_flattened(cells, lead_lo, trail_lo, ntrail):
+    """Pairs whose character NFKC turns into another single character (fullwidth ASCII,
+    vertical forms, ideographic space): (flattened code point << 16 | lead << 8 | trail),
+    sorted, so a run can be re-encoded as it was before NFKC."""
+    out = []
+    for k, cp in enumerate(cells):
+        if not cp:
+            continue
+        t = unicodedata.normalize("NFKC", chr(cp))
+        if len(t) == 1 and ord(t) != cp and ord(t) < 0x10000:
+            lead, trail = lead_lo + k // ntrail, trail_lo + k % ntrail
+            out.append(ord(t) << 16 | lead << 8 | trail)
+    return sorted(out)
+
+
+def write_codecs(out):
+    body = ("/* Decoding tables of the double-byte codecs, for lib/resync.c: cells[(lead - lead_lo)\n"
+            " * * ntrail + trail - trail_lo] is the code point (0: no character), singles[b] the\n"
+            " * character of a byte read alone after NFKC (0: none), flat[] the pairs NFKC turns into\n"
+            " * another character, as flattened << 16 | lead << 8 | trail, sorted. */\n")
+    for name, py, llo, lhi, tlo, thi in CODECS:
+        cells = codec_cells(py, llo, lhi, tlo, thi)
+        body += c_array("uint16_t", "tf__codec_%s_cells" % name, cells, 12)
+        body += c_array("uint16_t", "tf__codec_%s_singles" % name, codec_singles(py), 16)
+        flat = codec_flattened(cells, llo, tlo, thi - tlo + 1)
+        body += "const uint32_t tf__codec_%s_nflat = %d;\n" % (name, len(flat))
+        body += c_array("uint32_t", "tf__codec_%s_flat" % name, flat, 8)
+    write(out, "model_codecs.c", body)
+
+
 def check_sources():
     """Names the Debian package behind each missing source, instead of a bare traceback."""
     need = [(JIEBA, "python3-jieba"), (os.path.join(UCD, "UnicodeData.txt"), "unicode-data"),
@@ -780,6 +848,7 @@ def main():
     ucost, rank_of, (after, lists) = build_han(t2s, jp2s, (set(simp_only), set(trad_only)))
     write_han(args.out, ucost, rank_of, after, lists)
     write_kana_hangul(args.out, build_kana(), build_hangul())
+    write_codecs(args.out)
 
 
 if __name__ == "__main__":

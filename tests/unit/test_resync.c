@@ -1,7 +1,8 @@
 /* test_resync.c - the resync stage through the public API: GBK runs shifted by a lost byte
- * (the seed page's damage) are realigned, an uncertain lost character becomes U+FFFD rather
- * than a guess, clean text with ASCII punctuation or annotations is left alone, and every
- * realignment is reported with its span. */
+ * (the seed page's damage) are realigned, so are runs that show nothing but unlikely
+ * characters (GBK, Big5, Shift_JIS, as a lenient decoder and NFKC left them), an uncertain
+ * lost character becomes U+FFFD rather than a guess, clean text with ASCII punctuation,
+ * letters or rare words is left alone, and every realignment is reported with its span. */
 #include "check.h"
 #include "textfix.h"
 
@@ -41,6 +42,25 @@ static void realigns_lost_lead_byte(void)
            "青海新聞網 青海省\n【建設更高水平平安青海】黨建引領 共繪\n");
 }
 
+static void realigns_runs_found_by_the_model(void)
+{
+    /* GBK: 念's lead byte lost; the rest read one byte off until the line end dropped the
+     * trail of 似. Nothing but rare characters shows it. */
+    expect("概钌嫌胱槔嗨\n", "概念上与组类似\n");
+    /* Big5: 伺's lead lost at the line start; 服's trail 0x41 read as `A` put it back. */
+    expect("曭A器程式引數欄中應包含所有伺服器程式執行時必須的各引數。\n",
+           "伺服器程式引數欄中應包含所有伺服器程式執行時必須的各引數。\n");
+    /* Big5 with a longer run ended by a trail byte read as `N`. */
+    expect("如何關閉一個程式的仵衒惆謋N碼而不用等它完成呢?\n",
+           "如何關閉一個程式的檔案控制代碼而不用等它完成呢?\n");
+    /* Shift_JIS: ン's trail and ド's lead made 塔, ド's trail 0x68 read as `h`. */
+    expect("コマ塔hの出力をログに記録するだけで十分用が足りる。\n",
+           "コマンドの出力をログに記録するだけで十分用が足りる。\n");
+    /* Shift_JIS: ラ's lead lost, its trail and イ's lead made 宴, イ's trail 0x43 read as `C`. */
+    expect("私達が Linux 向けのマイクロコードド宴Cバを作成出来る\n",
+           "私達が Linux 向けのマイクロコードドライバを作成出来る\n");
+}
+
 static void unsure_character_becomes_fffd(void)
 {
     /* 訊's trail byte was dropped before the space: the model cannot tell which it was. */
@@ -57,6 +77,12 @@ static void clean_text_untouched(void)
         "西寧市252名“穿警服的副書記”全覆蓋下沉到252個社區(村)\n",
         "和/或Foundation 的许可证\n",
         "日本語のテキスト、これはテストです!\n",
+        /* a lone letter in Simplified text is an abbreviation, not a trail byte */
+        "格式是C函数 `ctime' 返回值的格式。\n",
+        "打印输出结果到HTML表中. 默认的表是两列n行白底黑框\n",
+        /* rare characters that form words */
+        "从文件中撷取回来的蒹葭与魑魅魍魉\n",
+        "要停止執行一個查詢,使用 SIGINT 給正在執行該命令的 postgres 程序發訊號。\n",
     };
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++)
         expect(clean[i], clean[i]);
@@ -78,5 +104,6 @@ static void reported_with_span(void)
     tf_ctx_free(ctx);
 }
 
-CHECK_MAIN("resync", CASE(realigns_lost_lead_byte), CASE(unsure_character_becomes_fffd),
+CHECK_MAIN("resync", CASE(realigns_lost_lead_byte), CASE(realigns_runs_found_by_the_model),
+           CASE(unsure_character_becomes_fffd),
            CASE(clean_text_untouched), CASE(reported_with_span))
