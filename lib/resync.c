@@ -136,6 +136,26 @@ static size_t skip_ascii(const unsigned char *u, size_t len, size_t i)
     return i;
 }
 
+/* Whether s[i] is a flattened mark (! ? ; :) ending the line right after CJK while a 【 or
+ * 「 opened earlier in the line is still open: a title cut by a lost byte, whose closing
+ * bracket's lead merged into the mark NFKC then flattened. Clean text closes its brackets. */
+static int mark_closing_nothing(const char *s, size_t len, size_t from, size_t i)
+{
+    unsigned char b = (unsigned char)s[i];
+    if (!(b == '!' || b == '?' || b == ';' || b == ':'))
+        return 0;
+    if (i + 1 < len && s[i + 1] != '\n' && s[i + 1] != '\r')
+        return 0;
+    int open = 0;
+    for (size_t k = from; k + 3 <= i; k++) {
+        if (!memcmp(s + k, "\xE3\x80\x90", 3) || !memcmp(s + k, "\xE3\x80\x8C", 3))
+            open++; /* 【 「 */
+        else if (open && (!memcmp(s + k, "\xE3\x80\x91", 3) || !memcmp(s + k, "\xE3\x80\x8D", 3)))
+            open--; /* 】 」 */
+    }
+    return open > 0;
+}
+
 /* The offset of the first place from `from` on where a misaligned run may be, or len; *cjk is
  * set when CJK text was seen (it is worth remembering for the document cache). The
  * suspicion accumulated over a stretch of CJK characters is reset by ASCII, which ends every
@@ -148,6 +168,8 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk)
     while (i < len) {
         unsigned b = u[i];
         if (b < 0x80) {
+            if (after_cjk && mark_closing_nothing(s, len, from, i))
+                return i; /* `【平安青!` at a line end: the ! was a shifted 海 and 】's lead */
             size_t l = after_cjk && !is_letter(b) && i + 1 < len ? i + 1 : i; /* `興?h` */
             if (after_cjk && is_letter(u[l]) && is_anomaly(s, len, l))
                 return l;

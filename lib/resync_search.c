@@ -486,6 +486,12 @@ typedef struct {
     int letters; /* how the zone was encoded */
 } best_run;
 
+/* Whether zone character j is the end of the line (or of the zone). */
+static int line_end(const zone *z, int j)
+{
+    return j >= z->n || z->cp[j] == '\n' || z->cp[j] == '\r';
+}
+
 /* Whether the garbled run [i, j) has an ASCII letter read as a trail byte. */
 static int has_letter(const zone *z, int i, int j)
 {
@@ -510,6 +516,12 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
     int nnew = 1 + m + (last != NULL);
     if (sc / (nnew + 1) < PLAUSIBLE_PER_CHAR)
         return; /* realigned, it must read like text too */
+    /* A last guess that surely closes the line's open 【 or 「 at its end (guess_last makes
+     * it sure only with the bracket bonus) is evidence the bigrams do not see. */
+    int closes = last && (last->cp == 0x3011 || last->cp == 0x300D) &&
+                 last->margin >= SURE_MARGIN && line_end(z, j);
+    if (closes)
+        sc += BRACKET_BONUS;
     double old = z->pre[j + 1] - z->pre[i];
     double need = NEED_BASE + NEED_PER_CHAR * (j - i);
     if (has_letter(z, i, j)) { /* `C函数`, `n行` are common in technical Chinese */
@@ -520,7 +532,7 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
             need += LONE_LETTER_NEED; /* the run is the letter alone */
     }
     /* Little but guesses: rare classical characters (`蚋丛`, `薜荔`) score like that too. */
-    if (!z->c->japanese &&
+    if (!z->c->japanese && !closes &&
         (m == 0 || (m < 3 && last && f->margin < SURE_MARGIN && last->margin < SURE_MARGIN)))
         need += NOTHING_READ_NEED;
     double gain = sc - old - need;
@@ -601,7 +613,11 @@ static int promising(const zone *z, int i, int bar)
             return 0;
         int ends = z->bpos[j] == p || (z->bpos[j] == p + 1 && is_lead(z->c, z->e[p]));
         double old = z->pre[j + 1] - z->pre[i];
-        if (ends && chain + 2 * OPTIMIST - old > NEED_BASE + NEED_PER_CHAR * (j - i))
+        /* A dropped trail at a line end may be the closing bracket the line still needs. */
+        double closer = z->bpos[j] == p + 1 && is_lead(z->c, z->e[p]) && line_end(z, j) &&
+                                expected_closer(z->s, z->off[i])
+                            ? BRACKET_BONUS : 0;
+        if (ends && chain + 2 * OPTIMIST + closer - old > NEED_BASE + NEED_PER_CHAR * (j - i))
             return 1;
         if (z->bpos[j] == p || p >= end)
             return 0;

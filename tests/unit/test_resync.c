@@ -39,7 +39,10 @@ static void realigns_lost_lead_byte(void)
      * document cache) it is. */
     expect("【建設更高水平平安青!奎h建引領 共繪\n", "【建設更高水平平安青\xEF\xBF\xBD】黨建引領 共繪\n");
     expect("青海新聞網 青海省\n【建設更高水平平安青!奎h建引領 共繪\n",
-           "青海新聞網 青海省\n【建設更高水平平安青海】黨建引領 共繪\n");
+           "青海新聞網 青海省\n【建設更高水平平安青海】黨建引領 共繪\n");    /* The same title cut at the line end: 】's trail dropped before the newline, so the run
+     * is the ! alone; the open 【 is what shows it. A closed title ending in ! stays. */
+    expect("青海新聞網 青海省\n【建設更高水平平安青!\n", "青海新聞網 青海省\n【建設更高水平平安青海】\n");
+    expect("【通知】請注意!\n", "【通知】請注意!\n");
 }
 
 static void realigns_runs_found_by_the_model(void)
