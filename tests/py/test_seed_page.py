@@ -38,10 +38,8 @@ DAMAGED = ["青?蛻舳擞", "興?h", "青!奎h", ";鶎又卫聿皇", "日?qǐng)
 # (日?qǐng)?bào) is two lost characters with their annotations, for the ruby stage.)
 
 # Runs the resync stage leaves today: `興?h` (興海縣: the model prefers a lost 。 to a lost
-# Han character between 興 and 縣, and the realignment is then refused) and `平安青!` at two
-# line ends (平安青海】: the run is the ! alone, both its characters guesses, which the stage
-# refuses since it searches by the model; the punctuation stage then widens the !).
-KNOWN_LEFT = ["興?h", "平安青!\n"]
+# Han character between 興 and 縣, and the realignment is then refused).
+KNOWN_LEFT = ["興?h"]
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 PINYIN = "a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
