@@ -414,14 +414,8 @@ static guess guess_first(tf_ctx *ctx, const zone *z, unsigned b, uint32_t l, uin
 {
     const codec *c = z->c;
     toplist t = {.n = 0, .third = -INFINITY};
-    /* Between two Han characters of one word (興?h縣 read back as 興_縣) the lost character
-     * is taken to be Han: punctuation there would have been written beside a space or at a
-     * clause's end, and the model's liking for 。 everywhere would win otherwise. */
-    int in_word = tf__is_han(l) && tf__is_han(r);
     for (unsigned x = c->lead_lo; x <= c->lead_hi; x++) {
         uint32_t cp = is_lead(c, x) ? pair_cp(c, x, b) : 0;
-        if (cp && in_word && !tf__is_han(cp))
-            continue;
         if (cp)
             top_add(&t, flatten(c, x, b, cp), pair_sc(l, flatten(c, x, b, cp), r));
     }
