@@ -28,28 +28,24 @@ typedef int (*stage_fn)(tf_ctx *, const char *, size_t, tf__buf *, tf__pos *);
 typedef struct {
     tf_stage stage;
     stage_fn fn;
+    int index; /* of the stage's bit: where its positions live in ctx->pos */
 } stage_entry;
 
-/* The text stages in pipeline order. Repair runs before any normalization: NFC can break the
- * byte mapping a repair needs. Conversion runs last, apart (it keeps phrase context). */
+/* The text stages in pipeline order, with the index of each one's bit (asserted below).
+ * Repair runs before any normalization: NFC can break the byte mapping a repair needs.
+ * Conversion runs last, apart (it keeps phrase context). */
 static const stage_entry STAGES[] = {
-    {TF_STAGE_CLEANUP, tf__cleanup_segment},
-    {TF_STAGE_REPAIR, tf__repair_segment},
-    {TF_STAGE_RESYNC, tf__resync_segment},
-    {TF_STAGE_RUBY, tf__ruby_segment},
-    {TF_STAGE_PUNCT, tf__punct_segment},
-    {TF_STAGE_NORMALIZE, tf__normalize_segment},
+    {TF_STAGE_CLEANUP, tf__cleanup_segment, 1},
+    {TF_STAGE_REPAIR, tf__repair_segment, 2},
+    {TF_STAGE_RESYNC, tf__resync_segment, 3},
+    {TF_STAGE_RUBY, tf__ruby_segment, 4},
+    {TF_STAGE_PUNCT, tf__punct_segment, 5},
+    {TF_STAGE_NORMALIZE, tf__normalize_segment, 6},
 };
-
-static int stage_index(tf_stage s)
-{
-    int i = 0;
-    while (!((unsigned)s & 1u)) {
-        s = (tf_stage)((unsigned)s >> 1);
-        i++;
-    }
-    return i;
-}
+_Static_assert(TF_STAGE_CLEANUP == 1 << 1 && TF_STAGE_REPAIR == 1 << 2 &&
+                   TF_STAGE_RESYNC == 1 << 3 && TF_STAGE_RUBY == 1 << 4 &&
+                   TF_STAGE_PUNCT == 1 << 5 && TF_STAGE_NORMALIZE == 1 << 6,
+               "STAGES[].index must be the bit of its stage");
 
 static int convert_zh(tf_ctx *ctx, const char *src, size_t len, int final, tf__buf *dst)
 {
@@ -88,7 +84,7 @@ static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsi
             continue;
         tf__buf *next = cur == ctx->seg_a.data ? &ctx->seg_b : &ctx->seg_a;
         tf__buf_clear(next);
-        tf__pos *pos = &ctx->pos[stage_index(STAGES[k].stage)];
+        tf__pos *pos = &ctx->pos[STAGES[k].index];
         int rc = skip_by_hint(ctx, STAGES[k].stage, hints, pos, cur == seg)
                      ? 1 : STAGES[k].fn(ctx, cur, cur_len, next, pos);
         if (rc < 0)
