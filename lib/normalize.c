@@ -35,6 +35,17 @@ static int nfc_inert(uint32_t c)
     return 0;
 }
 
+/* Whether the three-byte character at s is in U+3000-U+3FFF or U+FF00-U+FFEF and inert,
+ * read off its bytes: all of those but the ideographic tone marks U+302A-U+302F and the
+ * combining kana voicing marks U+3099-U+309A (nfc_inert agrees). */
+static int cjk_inert3(const unsigned char *s)
+{
+    if (s[0] == 0xE3)
+        return !(s[1] == 0x80 && s[2] >= 0xAA && s[2] <= 0xAF) &&
+               !(s[1] == 0x82 && (s[2] == 0x99 || s[2] == 0x9A));
+    return s[0] == 0xEF && s[1] >= 0xBC && !(s[1] == 0xBF && s[2] >= 0xB0);
+}
+
 /* 0 when the segment certainly needs no change, 1 when utf8proc must look. */
 static int needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len)
 {
@@ -55,6 +66,10 @@ static int needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len)
         }
         if (s[i] >= 0xE4 && s[i] <= 0xE9 && ctx->norm != TF_NORM_NFKC) {
             i += 3; /* U+4000-U+9FFF: ideographs and hexagrams, all inert (input is valid) */
+            continue;
+        }
+        if (i + 2 < len && ctx->norm != TF_NORM_NFKC && cjk_inert3(s + i)) {
+            i += 3; /* CJK punctuation, kana, fullwidth forms: the rest of most CJK text */
             continue;
         }
         uint32_t c;
