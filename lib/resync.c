@@ -178,14 +178,17 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk)
             continue;
         }
         if (b >= 0xE4 && b <= 0xE9 && i + 2 < len) { /* U+4E00..U+9FFF: the table */
-            uint32_t cp = (b & 0xFu) << 12 | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu);
-            acc += (int)tf__model_han_cost[cp - 0x4E00] - RARE_DRIFT;
-            if (acc < 0)
-                acc = 0;
-            else if (acc > RARE_TRIGGER)
-                return i;
+            /* A tight loop over the run of ideographs: most of CJK text, one table read and
+             * a clamped sum a character. */
+            do {
+                uint32_t cp = (u[i] & 0xFu) << 12 | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu);
+                acc += (int)tf__model_han_cost[cp - 0x4E00] - RARE_DRIFT;
+                acc = acc < 0 ? 0 : acc;
+                if (acc > RARE_TRIGGER)
+                    return i;
+                i += 3;
+            } while (i + 2 < len && u[i] >= 0xE4 && u[i] <= 0xE9);
             after_cjk = *cjk = 1;
-            i += 3;
             continue;
         }
         if ((b == 0xE3 && i + 1 < len && u[i + 1] == 0x80) ||
