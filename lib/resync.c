@@ -42,27 +42,10 @@ void tf__resync_free(struct tf__resync_state *st)
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
-static uint32_t cp_at(const char *s, size_t len, size_t i)
-{
-    uint32_t c;
-    tf__utf8_next((const unsigned char *)s + i, len - i, &c);
-    return c;
-}
-
 static size_t next_char(const char *s, size_t len, size_t i)
 {
     uint32_t c;
     return i + tf__utf8_next((const unsigned char *)s + i, len - i, &c);
-}
-
-static size_t prev_char(const char *s, size_t i)
-{
-    if (i == 0)
-        return 0;
-    i--;
-    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i--;
-    return i;
 }
 
 static int is_cjk(uint32_t c)
@@ -84,13 +67,13 @@ static int is_letter(unsigned b)
 static int is_anomaly(const char *s, size_t len, size_t i)
 {
     uint32_t c = (unsigned char)s[i];
-    size_t p = prev_char(s, i);
-    uint32_t before = i > 0 ? cp_at(s, len, p) : 0;
+    size_t p = tf__utf8_prev(s, i);
+    uint32_t before = i > 0 ? tf__utf8_at(s, len, p) : 0;
     if (before > 0x20 && before < 0x7F && !is_letter(before) && p > 0) /* `興?h公`: a flattened fullwidth pair before the letter */
-        before = cp_at(s, len, prev_char(s, p));
+        before = tf__utf8_at(s, len, tf__utf8_prev(s, p));
     if (!tf__is_han(before) && !tf__is_kana(before))
         return 0;
-    uint32_t after = i + 1 < len ? cp_at(s, len, i + 1) : 0;
+    uint32_t after = i + 1 < len ? tf__utf8_at(s, len, i + 1) : 0;
     return is_letter(c) && is_cjk(after) &&
            after < 0xFF01; /* not `Ｘ`: fullwidth letters are words */
 }
@@ -101,8 +84,8 @@ static int lone_katakana(const char *s, size_t len, size_t i, uint32_t c)
 {
     if (c < 0x30A1 || c > 0x30FA)
         return 0;
-    uint32_t before = i > 0 ? cp_at(s, len, prev_char(s, i)) : 0;
-    uint32_t after = i + 3 < len ? cp_at(s, len, i + 3) : 0;
+    uint32_t before = i > 0 ? tf__utf8_at(s, len, tf__utf8_prev(s, i)) : 0;
+    uint32_t after = i + 3 < len ? tf__utf8_at(s, len, i + 3) : 0;
     int kb = before >= 0x30A1 && before <= 0x30FC, ka = after >= 0x30A1 && after <= 0x30FC;
     return !kb && !ka && (tf__is_han(before) || tf__is_kana(before)) &&
            (tf__is_han(after) || tf__is_kana(after));

@@ -257,38 +257,21 @@ static int encode_zone(zone *z, const codec *c, int letters_too)
     return changed;
 }
 
-static uint32_t cp_at(const char *s, size_t len, size_t i)
-{
-    uint32_t c;
-    tf__utf8_next((const unsigned char *)s + i, len - i, &c);
-    return c;
-}
-
-static size_t prev_char(const char *s, size_t i)
-{
-    if (i == 0)
-        return 0;
-    i--;
-    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i--;
-    return i;
-}
-
 /* The zone around `at`: back to ZONE_BACK characters (not past a space or a line end), then
  * forward to the line end or ZONE_MAX characters. Returns the index of `at` in it. */
 static int make_zone(zone *z, const char *s, size_t len, size_t at)
 {
     size_t from = at;
     for (int k = 0; k < ZONE_BACK && from > 0; k++) {
-        size_t p = prev_char(s, from);
-        uint32_t c = cp_at(s, len, p);
+        size_t p = tf__utf8_prev(s, from);
+        uint32_t c = tf__utf8_at(s, len, p);
         if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
             break;
         from = p;
     }
     z->s = s;
     z->len = len;
-    z->before = from > 0 ? cp_at(s, len, prev_char(s, from)) : 0;
+    z->before = from > 0 ? tf__utf8_at(s, len, tf__utf8_prev(s, from)) : 0;
     z->n = 0;
     int at_k = 0;
     size_t i = from;
@@ -304,7 +287,7 @@ static int make_zone(zone *z, const char *s, size_t len, size_t at)
             break;
     }
     z->off[z->n] = i;
-    z->cp[z->n] = i < len ? cp_at(s, len, i) : 0;
+    z->cp[z->n] = i < len ? tf__utf8_at(s, len, i) : 0;
     z->pre[0] = 0;
     for (int k = 0; k <= z->n; k++) {
         uint32_t l = k > 0 ? z->cp[k - 1] : z->before;

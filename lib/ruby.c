@@ -510,35 +510,26 @@ static uint32_t guess_lost(uint16_t reading, uint32_t prev, uint32_t next, int s
     return g.best && *margin >= LOST_MARGIN ? g.best : 0;
 }
 
-static int report_guess(tf_ctx *ctx, const char *src, size_t at, size_t n, const tf__buf *out,
-                        size_t out_at, const tf__pos *pos, double margin)
+/* Reports what became of a lost character: the guess (cp != 0xFFFD) with the model's margin,
+ * or U+FFFD when its annotation fitted no character clearly. */
+static int report_lost(tf_ctx *ctx, const char *src, size_t at, size_t n, const tf__buf *out,
+                       size_t out_at, const tf__pos *pos, uint32_t cp, double margin)
 {
+    int guessed = cp != 0xFFFD;
     tf__change ch = {
-        .stage = TF_STAGE_RUBY, .rule = "lost-character-from-ruby",
+        .stage = TF_STAGE_RUBY, .rule = guessed ? "lost-character-from-ruby" : "lost-character",
         .in_offset = pos->in_base + at, .in_length = n,
         .out_offset = pos->out_base + out_at, .out_length = out->len - out_at,
         .before = src + at, .before_len = n, .after = out->data + out_at,
         .after_len = out->len - out_at,
-        .explanation = "a guess: the character was lost but its ruby annotation survived; of "
-                       "the characters with that reading, this one fits its neighbours best",
-        .confidence = 1.0 - 0.5 / (1.0 + margin),
-    };
-    ctx->totals.repairs++;
-    return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
-}
-
-static int report_unrestored(tf_ctx *ctx, const char *src, size_t at, size_t n,
-                             const tf__buf *out, size_t out_at, const tf__pos *pos)
-{
-    tf__change ch = {
-        .stage = TF_STAGE_RUBY, .rule = "lost-character",
-        .in_offset = pos->in_base + at, .in_length = n,
-        .out_offset = pos->out_base + out_at, .out_length = out->len - out_at,
-        .before = src + at, .before_len = n, .after = out->data + out_at,
-        .after_len = out->len - out_at,
-        .explanation = "a character and the ( after it were lost; its ruby annotation (kept "
-                       "here in 'before') fits no single character clearly, so U+FFFD marks it",
-        .confidence = 0.8,
+        .explanation = guessed
+                           ? "a guess: the character was lost but its ruby annotation survived; "
+                             "of the characters with that reading, this one fits its neighbours "
+                             "best"
+                           : "a character and the ( after it were lost; its ruby annotation "
+                             "(kept here in 'before') fits no single character clearly, so "
+                             "U+FFFD marks it",
+        .confidence = guessed ? 1.0 - 0.5 / (1.0 + margin) : 0.8,
     };
     ctx->totals.repairs++;
     return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
@@ -589,11 +580,11 @@ static int restore_lost(tf_ctx *ctx, const char *src, size_t len, size_t at, siz
     size_t out_at = out->len;
     /* No clear winner: the character stays lost, marked U+FFFD; its reading is kept in the
      * report, so nothing is invented and nothing is silently dropped. */
-    if (tf__buf_put_cp(out, cp ? cp : 0xFFFD))
+    cp = cp ? cp : 0xFFFD;
+    if (tf__buf_put_cp(out, cp))
         return TF_E_NOMEM;
     *copied = close + 1;
-    int rc = cp ? report_guess(ctx, src, at, close + 1 - at, out, out_at, pos, margin)
-                : report_unrestored(ctx, src, at, close + 1 - at, out, out_at, pos);
+    int rc = report_lost(ctx, src, at, close + 1 - at, out, out_at, pos, cp, margin);
     return rc ? rc : 1;
 }
 

@@ -35,6 +35,25 @@ size_t tf__utf8_valid_prefix(const unsigned char *s, size_t len);
  * sequence (0-3): the caller keeps them for the next chunk. */
 size_t tf__utf8_incomplete_tail(const unsigned char *s, size_t len);
 
+/* The code point at s[i] (i < len). */
+static inline uint32_t tf__utf8_at(const char *s, size_t len, size_t i)
+{
+    uint32_t c;
+    tf__utf8_next((const unsigned char *)s + i, len - i, &c);
+    return c;
+}
+
+/* Where the character before s[i] starts (0 at the start). */
+static inline size_t tf__utf8_prev(const char *s, size_t i)
+{
+    if (i == 0)
+        return 0;
+    i--;
+    while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+        i--;
+    return i;
+}
+
 static inline int tf__is_han(uint32_t c)
 {
     return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
