@@ -148,8 +148,9 @@ static int cut_segments(tf_ctx *ctx, int final)
     size_t start = 0, hint_end = 0;
     unsigned hints = 0;
     int rc = 0;
-    if (ctx->punct == TF_PUNCT_AUTO && tf__stage_on(ctx, TF_STAGE_PUNCT))
-        tf__punct_prime(ctx, t->data ? t->data : "", t->len); /* the first call's text only */
+    /* The first call after decoding started holds the decoded detection window. */
+    if (ctx->dec && ctx->punct == TF_PUNCT_AUTO && tf__stage_on(ctx, TF_STAGE_PUNCT))
+        tf__punct_prime(ctx, t->data ? t->data : "", t->len);
     while (rc == 0 && start < t->len) {
         const unsigned char *s = (const unsigned char *)t->data + start;
         size_t avail = t->len - start, n;
