@@ -82,10 +82,19 @@ static int is_lead(const codec *c, unsigned b)
 }
 
 /* NFKC of a pair's character: the flattened form when NFKC changed it (fullwidth ASCII). */
+/* Whether NFKC may change cp, in the codecs' repertoires: the ranges the generator asserts
+ * for every pair in the flat[] lists (letterlike symbols and numerals, the ideographic space,
+ * enclosed ideographs, compatibility ideographs, vertical, small and fullwidth forms). */
+static int may_flatten(uint32_t cp)
+{
+    return (cp >= 0x2100 && cp < 0x2500) || cp == 0x3000 || (cp >= 0x3200 && cp < 0x3300) ||
+           (cp >= 0xF900 && cp < 0xFB00) || (cp >= 0xFE30 && cp < 0xFFF0);
+}
+
 static uint32_t flatten(const codec *c, unsigned lead, unsigned trail, uint32_t cp)
 {
-    if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3040 && cp <= 0x30FF))
-        return cp; /* Han and kana, nearly every candidate, are NFKC's fixed points */
+    if (!may_flatten(cp))
+        return cp; /* Han, kana and most else are NFKC's fixed points: no list search */
     uint32_t key = lead << 8 | trail;
     for (uint32_t k = 0; k < *c->nflat; k++)
         if ((c->flat[k] & 0xFFFF) == key)

@@ -802,6 +802,9 @@ def codec_flattened(cells, lead_lo, trail_lo, ntrail):
             continue
         t = unicodedata.normalize("NFKC", chr(cp))
         if len(t) == 1 and ord(t) != cp and ord(t) < 0x10000:
+            # lib/resync_search.c (may_flatten) looks the list up only for these ranges.
+            assert (0x2100 <= cp < 0x2500 or cp == 0x3000 or 0x3200 <= cp < 0x3300 or
+                    0xF900 <= cp < 0xFB00 or 0xFE30 <= cp < 0xFFF0), hex(cp)
             lead, trail = lead_lo + k // ntrail, trail_lo + k % ntrail
             out.append(ord(t) << 16 | lead << 8 | trail)
     return sorted(out)
