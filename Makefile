@@ -58,7 +58,7 @@ $(B)/textfix.pc: textfix.pc.in include/textfix.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 		-e 's|@VERSION@|$(VERSION)|' $< > $@
 
-$(B)/tests/%: tests/unit/%.c $(B)/libtextfix.a tests/unit/check.h
+$(B)/tests/%: tests/unit/%.c $(B)/libtextfix.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(B)/libtextfix.a $(LDFLAGS_ALL) $(DEPS_LIBS) -lpthread -lm
 

@@ -1,56 +1,12 @@
 /* test_repair.c - the mojibake repair stage: each codec mix-up, clean text passing through
  * untouched, lost bytes reported as lost, report offsets, and the stage called directly. */
 #include "check.h"
+#include "repair_check.h"
 #include "internal.h"
 #include "repair.h"
 #include "textfix.h"
 
 #include <stdlib.h>
-
-/* Runs src through decoding and the repair stage alone; returns the output (malloc'd). */
-static char *fix_with(tf_ctx *ctx, const char *src)
-{
-    char *out = NULL;
-    size_t n = 0;
-    tf_ctx_set_option(ctx, TF_OPT_STAGES, TF_STAGE_DECODE | TF_STAGE_REPAIR);
-    tf_ctx_set_option(ctx, TF_OPT_REPORT, 1);
-    int rc = tf_fix(ctx, src, strlen(src), &out, &n);
-    CHECK_EQ(rc, 0);
-    return out;
-}
-
-static void expect(const char *src, const char *want)
-{
-    tf_ctx *ctx = tf_ctx_create();
-    char *out = fix_with(ctx, src);
-    CHECK_STR_EQ(out, want);
-    tf_free(out);
-    tf_ctx_free(ctx);
-}
-
-/* Expects a repair whose first report item has this rule. */
-static void expect_rule(const char *src, const char *want, const char *rule)
-{
-    tf_ctx *ctx = tf_ctx_create();
-    char *out = fix_with(ctx, src);
-    CHECK_STR_EQ(out, want);
-    CHECK(tf_report_count(ctx) >= 1);
-    if (tf_report_count(ctx) >= 1)
-        CHECK_STR_EQ(tf_report_item_at(ctx, 0)->rule, rule);
-    CHECK(tf_report_get_totals(ctx)->repairs >= 1);
-    tf_free(out);
-    tf_ctx_free(ctx);
-}
-
-static void expect_clean(const char *src)
-{
-    tf_ctx *ctx = tf_ctx_create();
-    char *out = fix_with(ctx, src);
-    CHECK_STR_EQ(out, src);
-    CHECK_EQ(tf_report_count(ctx), 0);
-    tf_free(out);
-    tf_ctx_free(ctx);
-}
 
 /* ---- UTF-8 read as a single-byte codec ------------------------------------------------ */
 
