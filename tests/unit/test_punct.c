@@ -3,6 +3,7 @@
  * Latin, lost-character marks), parentheses as pairs, the cjk/ascii/keep modes, width forms,
  * reports, and streaming equal to one-shot. */
 #include "check.h"
+#include "stream_check.h"
 #include "textfix.h"
 
 #include <stdlib.h>
@@ -203,18 +204,7 @@ static void streaming_equals_oneshot(void)
     CHECK_EQ(tf_fix(ctx, s, n, &one, &one_n), TF_OK);
     for (size_t cut = 1; cut < 11; cut++) {
         char buf[512];
-        size_t len = 0, pending = 1, pos = 0;
-        while (pos < n || pending) {
-            size_t chunk = pos + cut > n ? n - pos : cut;
-            tf_in_buffer in = {s + pos, chunk, 0};
-            tf_out_buffer ob = {buf + len, sizeof buf - len, 0};
-            CHECK_EQ(tf_fix_stream(ctx, &ob, &in, pos + chunk == n ? TF_END : TF_CONTINUE,
-                                   &pending), TF_OK);
-            len += ob.pos;
-            pos += in.pos;
-            if (pos == n && !pending)
-                break;
-        }
+        size_t len = stream_in_chunks(ctx, s, n, cut, buf, sizeof buf);
         CHECK_MEM_EQ(buf, len, one, one_n);
     }
     char *again = NULL;
@@ -247,20 +237,10 @@ static void evidence_from_the_first_block(void)
         for (size_t i = 0; i < pad; i++)
             s[i] = (i % 64 == 63) ? '\n' : 'a';
         strcpy(s + pad, tail);
-        size_t one_n = 0, n = strlen(s), len = 0, pos = 0, pending = 1;
+        size_t one_n = 0, n = strlen(s);
         CHECK_EQ(tf_fix(ctx, s, n, &one, &one_n), TF_OK);
         CHECK(one && strstr(one, "首行,逗號在前\n“楓橋經驗”是一條紅線。\n青海，好。\n"));
-        while (pos < n || pending) {
-            size_t chunk = pos + 997 > n ? n - pos : 997;
-            tf_in_buffer in = {s + pos, chunk, 0};
-            tf_out_buffer ob = {streamed + len, pad + 256 - len, 0};
-            CHECK_EQ(tf_fix_stream(ctx, &ob, &in, pos + chunk == n ? TF_END : TF_CONTINUE,
-                                   &pending), TF_OK);
-            len += ob.pos;
-            pos += in.pos;
-            if (pos == n && !pending)
-                break;
-        }
+        size_t len = stream_in_chunks(ctx, s, n, 997, streamed, pad + 256);
         if (one)
             CHECK_MEM_EQ(streamed, len, one, one_n);
     }

@@ -2,6 +2,7 @@
  * tone numbers, zhuyin, several characters), real parentheses stay, toneless pinyin is only
  * believed after toned annotations, reports carry the span, and streaming equals one-shot. */
 #include "check.h"
+#include "stream_check.h"
 #include "textfix.h"
 #include "ruby.h" /* tf__ruby_annotation_at, for the stages before this one */
 
@@ -106,18 +107,7 @@ static void streaming_equals_oneshot(void)
     size_t n = strlen(s);
     for (size_t cut = 1; cut < 9; cut++) {
         char buf[256];
-        size_t len = 0, pending = 1, pos = 0;
-        while (pos < n || pending) {
-            size_t chunk = pos + cut > n ? n - pos : cut;
-            tf_in_buffer in = {s + pos, chunk, 0};
-            tf_out_buffer ob = {buf + len, sizeof buf - len, 0};
-            CHECK_EQ(tf_fix_stream(ctx, &ob, &in, pos + chunk == n ? TF_END : TF_CONTINUE,
-                                   &pending), TF_OK);
-            len += ob.pos;
-            pos += in.pos;
-            if (pos == n && !pending)
-                break;
-        }
+        size_t len = stream_in_chunks(ctx, s, n, cut, buf, sizeof buf);
         CHECK_MEM_EQ(buf, len, one, one_n);
     }
     tf_free(one);
