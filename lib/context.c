@@ -2,7 +2,6 @@
 #include "internal.h"
 #include "decode.h"
 #include "repair.h"
-#include "resync.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,7 +67,6 @@ void tf_ctx_free(tf_ctx *ctx)
         return;
     tf__decoder_free(ctx->dec);
     tf__repair_free(ctx->repair);
-    tf__resync_free(ctx->resync);
     tf__iconv_cache_free(ctx->iconv_cache);
     tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->seg_a, &ctx->seg_b,
                        &ctx->zh_carry, &ctx->recent, &ctx->strings, &ctx->detail};

@@ -344,9 +344,8 @@ static const char *uchardet_guess(const unsigned char *s, size_t len)
     return enc;
 }
 
-/* Sets det to the candidate the model likes best; returns that candidate's score. */
-static double choose_by_model(const unsigned char *s, size_t len, const char *declared,
-                              tf__detection *det, tf__iconv_cache *cache)
+static void choose_by_model(const unsigned char *s, size_t len, const char *declared,
+                            tf__detection *det, tf__iconv_cache *cache)
 {
     int cut;
     size_t n = score_len(s, len, &cut);
@@ -379,7 +378,6 @@ static double choose_by_model(const unsigned char *s, size_t len, const char *de
     det->encoding = best;
     det->source = "detected";
     det->confidence = isfinite(second) ? 1.0 / (1.0 + exp(second - best_sc)) : 1.0;
-    return best_sc;
 }
 
 static int ascii_only(const unsigned char *s, size_t len)

@@ -31,15 +31,6 @@
 
 /* The state the stage keeps with the context: nothing since the codec tables are generated
  * (iconv handles were kept here). context.c still frees it. */
-struct tf__resync_state {
-    int unused;
-};
-
-void tf__resync_free(struct tf__resync_state *st)
-{
-    free(st);
-}
-
 /* ---- small helpers ------------------------------------------------------------------- */
 
 static size_t next_char(const char *s, size_t len, size_t i)

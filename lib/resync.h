@@ -4,8 +4,6 @@
 
 #include "internal.h"
 
-struct tf__resync_state;
-void tf__resync_free(struct tf__resync_state *st);
 int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos);
 
 /* resync_search.c: the realignment of one misaligned run near s[at] (a suspect character)
