@@ -740,8 +740,8 @@ static int convert(conv *v)
 void tf__punct_prime(tf_ctx *ctx, const char *text, size_t len)
 {
     struct tf__punct_state *st = &ctx->punct_state;
-    if (st->primed)
-        return;
+    if (st->primed || ctx->punct != TF_PUNCT_AUTO)
+        return; /* once a stream; evidence matters only when the stage judges it */
     st->primed = 1;
     gather(&st->ahead, (const unsigned char *)text, len);
 }

@@ -25,22 +25,26 @@ static size_t outq_held(const tf_ctx *ctx) { return ctx->outq.len - ctx->outq_he
 
 typedef int (*stage_fn)(tf_ctx *, const char *, size_t, tf__buf *, tf__pos *);
 
+/* A stage's look at the stream's first block of decoded text, before its first segment. */
+typedef void (*prime_fn)(tf_ctx *, const char *, size_t);
+
 typedef struct {
     tf_stage stage;
     stage_fn fn;
-    int index; /* of the stage's bit: where its positions live in ctx->pos */
+    int index;      /* of the stage's bit: where its positions live in ctx->pos */
+    prime_fn prime; /* NULL for stages that judge each segment on what came before it */
 } stage_entry;
 
 /* The text stages in pipeline order, with the index of each one's bit (asserted below).
  * Repair runs before any normalization: NFC can break the byte mapping a repair needs.
  * Conversion runs last, apart (it keeps phrase context). */
 static const stage_entry STAGES[] = {
-    {TF_STAGE_CLEANUP, tf__cleanup_segment, 1},
-    {TF_STAGE_REPAIR, tf__repair_segment, 2},
-    {TF_STAGE_RESYNC, tf__resync_segment, 3},
-    {TF_STAGE_RUBY, tf__ruby_segment, 4},
-    {TF_STAGE_PUNCT, tf__punct_segment, 5},
-    {TF_STAGE_NORMALIZE, tf__normalize_segment, 6},
+    {TF_STAGE_CLEANUP, tf__cleanup_segment, 1, NULL},
+    {TF_STAGE_REPAIR, tf__repair_segment, 2, NULL},
+    {TF_STAGE_RESYNC, tf__resync_segment, 3, NULL},
+    {TF_STAGE_RUBY, tf__ruby_segment, 4, NULL},
+    {TF_STAGE_PUNCT, tf__punct_segment, 5, tf__punct_prime},
+    {TF_STAGE_NORMALIZE, tf__normalize_segment, 6, NULL},
 };
 _Static_assert(TF_STAGE_CLEANUP == 1 << 1 && TF_STAGE_REPAIR == 1 << 2 &&
                    TF_STAGE_RESYNC == 1 << 3 && TF_STAGE_RUBY == 1 << 4 &&
@@ -141,6 +145,16 @@ static unsigned block_hints(const tf_ctx *ctx, const unsigned char *s, size_t av
     return h;
 }
 
+/* Lets the stages that want it read the stream's first block of decoded text: the first call
+ * after decoding started holds the decoded detection window, the same however the input was
+ * split. Each stage's prime runs once per stream (it keeps that in its own state). */
+static void prime_stages(tf_ctx *ctx, const tf__buf *t)
+{
+    for (size_t k = 0; k < sizeof STAGES / sizeof STAGES[0]; k++)
+        if (STAGES[k].prime && tf__stage_on(ctx, STAGES[k].stage))
+            STAGES[k].prime(ctx, t->data ? t->data : "", t->len);
+}
+
 /* Cuts complete segments off the decoded text; with final, the rest too. */
 static int cut_segments(tf_ctx *ctx, int final)
 {
@@ -148,9 +162,8 @@ static int cut_segments(tf_ctx *ctx, int final)
     size_t start = 0, hint_end = 0;
     unsigned hints = 0;
     int rc = 0;
-    /* The first call after decoding started holds the decoded detection window. */
-    if (ctx->dec && ctx->punct == TF_PUNCT_AUTO && tf__stage_on(ctx, TF_STAGE_PUNCT))
-        tf__punct_prime(ctx, t->data ? t->data : "", t->len);
+    if (ctx->dec)
+        prime_stages(ctx, t);
     while (rc == 0 && start < t->len) {
         const unsigned char *s = (const unsigned char *)t->data + start;
         size_t avail = t->len - start, n;
