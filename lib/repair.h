@@ -134,19 +134,11 @@ int tf__repair_latin(tf__repair_state *st, const char *s, size_t len, tf__edits 
 /* The CJK pass, for the spans of s[0..len) that no edit covers yet. */
 int tf__repair_cjk(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
 
-/* The latin pass's cheap test: whether s has a character a single-byte mojibake could be
- * made of next to another one. False for clean CJK and most clean European text. */
-int tf__latin_suspect(const tf__repair_state *st, const char *s, size_t len);
 
-/* The CJK pass's cheap test; -1 when out of memory (its tables are built on first use). */
-int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len);
 
 /* The double-byte-as-double-byte pass (repair_dbcs.c), for the spans no edit covers yet. */
 int tf__repair_dbcs(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
 
-/* Its cheap test: whether s has enough rare CJK characters to be GBK/Big5/Shift_JIS read as
- * another double-byte codec. Part of tf__repair_scan; -1 when out of memory. */
-int tf__dbcs_suspect(tf__repair_state *st, const char *s, size_t len);
 /* The test's parts (repair_dbcs.c): a character's cost in quarter nats (0: not looked at),
  * and the verdict on a segment's n looked-at characters, rare of them rare, costing sum. */
 int tf__dbcs_cost(uint32_t cp);

@@ -543,11 +543,6 @@ int tf__repair_scan(tf__repair_state *st, const char *s, size_t len, int *cjk, i
     return 0;
 }
 
-int tf__cjk_suspect(tf__repair_state *st, const char *s, size_t len)
-{
-    int cjk, dbcs, latin, latin1;
-    return tf__repair_scan(st, s, len, &cjk, &dbcs, &latin, &latin1) ? -1 : cjk;
-}
 
 /* ---- the pass ------------------------------------------------------------------------ */
 

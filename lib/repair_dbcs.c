@@ -4,8 +4,8 @@
  *
  * Such mojibake is valid-looking CJK, so no byte pattern gives it away; what does is that its
  * characters are rare (Han from the far ends of the tables, private-use code points, kana or
- * Greek among Han). The cheap test, tf__dbcs_suspect, looks at each non-ASCII character's
- * unigram cost and nothing else, so clean text pays one table look-up per character and no
+ * Greek among Han). The cheap test (tf__dbcs_cost, part of tf__repair_scan) looks at each
+ * non-ASCII character's unigram cost and nothing else, so clean text pays one table look-up per character and no
  * iconv call. On a suspect segment the pass cuts runs of characters the wrong codec can
  * encode, re-encodes each run with it, decodes the bytes with the right codec, and keeps a
  * decoding only when both conversions are lossless and the model prefers it by a clear margin. */
@@ -98,11 +98,6 @@ int tf__dbcs_verdict(long n, long rare, long sum)
            ((double)rare >= SUSPECT_RARE_SHARE * (double)n && mean < SUSPECT_RARE_MEAN);
 }
 
-int tf__dbcs_suspect(tf__repair_state *st, const char *s, size_t len)
-{
-    int cjk, dbcs, latin, latin1;
-    return tf__repair_scan(st, s, len, &cjk, &dbcs, &latin, &latin1) ? -1 : dbcs;
-}
 
 /* ---- the pass ------------------------------------------------------------------------ */
 

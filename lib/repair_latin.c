@@ -23,9 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define MAX_LAYERS 4    /* ftfy's cases go to three; a fourth costs nothing when unused */
 #define MAX_SEQ_CHARS 6 /* a CESU-8 surrogate pair is six bytes */
@@ -102,75 +99,7 @@ int tf__sb_encode(const tf__repair_state *st, int c, uint32_t cp)
     return lo < 128 && st->rev[c][lo].cp == cp ? st->rev[c][lo].byte : -1;
 }
 
-/* ---- the cheap test ------------------------------------------------------------------ */
 
-/* Mojibake of UTF-8 always has a lead character right before a continuation character (or
- * before a space, where a no-break space was flattened), and C1 controls are mojibake on
- * their own. Characters past U+05FF other than U+2000..25FF play no role, so the scan skips
- * CJK text three bytes at a time. */
-/* The first byte at or after i that starts a character of U+0080..05FF or U+2000..2FFF
- * (a lead byte C2..D7 or E2), or len. Only those characters have a class; every other one
- * leaves the scan with no lead pending, so the scan jumps over them while none is. */
-static size_t next_classed(const unsigned char *u, size_t len, size_t i)
-{
-#ifdef __SSE2__
-    const __m128i lo = _mm_set1_epi8((char)0xC1), hi = _mm_set1_epi8((char)0xD8),
-                  e2 = _mm_set1_epi8((char)0xE2);
-    if (len >= 16) {
-        while (i < len) { /* the last block overlaps the one before; seen bytes are masked */
-            size_t at = i + 16 <= len ? i : len - 16;
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + at));
-            /* Signed compares: C2..D7 are -62..-41. */
-            __m128i m = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, lo), _mm_cmplt_epi8(x, hi)),
-                                     _mm_cmpeq_epi8(x, e2));
-            uint32_t bits = (uint32_t)_mm_movemask_epi8(m) & (0xFFFFu << (i - at));
-            if (bits)
-                return at + (size_t)__builtin_ctz(bits);
-            i = at + 16;
-        }
-        return len;
-    }
-#endif
-    for (; i < len; i++)
-        if ((u[i] >= 0xC2 && u[i] <= 0xD7) || u[i] == 0xE2)
-            return i;
-    return len;
-}
-
-int tf__latin_suspect(const tf__repair_state *st, const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    uint32_t prev = 0;
-    for (size_t i = 0; i < len;) {
-        if (prev == 0 && (i = next_classed(u, len, i)) >= len)
-            break;
-        uint32_t b = u[i], cls = 0;
-        if (b < 0x80) {
-            if (b == ' ' && (prev & TF__L_A0))
-                return 1;
-            prev = 0;
-            i++;
-            continue;
-        }
-        if (b >= 0xC2 && b <= 0xD7 && i + 1 < len) {
-            cls = st->lcls[((b & 0x1Fu) << 6) | (u[i + 1] & 0x3Fu)];
-            i += 2;
-        } else if (b == 0xE2 && i + 2 < len && u[i + 1] <= 0x97) {
-            cls = st->lcls2[((u[i + 1] & 0x3Fu) << 6) | (u[i + 2] & 0x3Fu)];
-            i += 3;
-        } else {
-            /* U+FFFD after a lead: a continuation byte that was lost (`Ä�`). */
-            if ((prev & TF__L_LEADS) && b == 0xEF && i + 2 < len && u[i + 1] == 0xBF &&
-                u[i + 2] == 0xBD)
-                return 1;
-            i += b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
-        }
-        if ((cls & TF__L_C1) || (prev & (cls >> 10) & TF__L_LEADS))
-            return 1;
-        prev = cls;
-    }
-    return 0;
-}
 
 /* ---- text as characters -------------------------------------------------------------- */
 

@@ -78,7 +78,10 @@ static void clean_text(void)
 static int suspect_of(const char *s)
 {
     tf_ctx *ctx = tf_ctx_create();
-    int r = tf__dbcs_suspect(tf__repair_state_get(ctx), s, strlen(s));
+    int cjk, dbcs = -1, latin, latin1; /* the scan's double-byte answer */
+    if (tf__repair_scan(tf__repair_state_get(ctx), s, strlen(s), &cjk, &dbcs, &latin, &latin1))
+        dbcs = -1;
+    int r = dbcs;
     tf_ctx_free(ctx);
     return r;
 }
