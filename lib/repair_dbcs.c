@@ -6,8 +6,8 @@
  * characters are rare (Han from the far ends of the tables, private-use code points, kana or
  * Greek among Han). The cheap test (tf__dbcs_cost, part of tf__repair_scan) looks at each
  * non-ASCII character's unigram cost and nothing else, so clean text pays one table look-up
- * per character and no iconv call. On a suspect segment the pass cuts runs of characters the wrong codec can
- * encode, re-encodes each run with it, decodes the bytes with the right codec, and keeps a
+ * per character and no iconv call. On a suspect segment the pass cuts runs of characters the
+ * wrong codec can encode, re-encodes each run with it, decodes the bytes with the right codec, and keeps a
  * decoding only when both conversions are lossless and the model prefers it by a clear margin. */
 #include "model.h"
 #include "repair.h"
