@@ -1,7 +1,6 @@
 /* buf.c - growable byte buffer with a hard size cap. */
 #include "buf.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,20 +84,6 @@ int tf__buf_put_cp(tf__buf *b, uint32_t cp)
     return tf__buf_append(b, s, n);
 }
 
-int tf__buf_printf(tf__buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || tf__buf_reserve(b, (size_t)n))
-        return -1;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-    return 0;
-}
 
 void tf__buf_consume(tf__buf *b, size_t n)
 {

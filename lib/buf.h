@@ -22,11 +22,6 @@ int tf__buf_append(tf__buf *b, const void *src, size_t n);
 int tf__buf_putc(tf__buf *b, unsigned char c);
 /* Appends the UTF-8 encoding of code point cp (must be a valid scalar value). */
 int tf__buf_put_cp(tf__buf *b, uint32_t cp);
-int tf__buf_printf(tf__buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
 /* Drops the first n bytes, moving the rest to the front. */
 void tf__buf_consume(tf__buf *b, size_t n);
 static inline void tf__buf_clear(tf__buf *b) { b->len = 0; if (b->data) b->data[0] = 0; }

@@ -617,15 +617,6 @@ static int annotation_at(tf_ctx *ctx, const char *src, size_t len, size_t i, siz
     return 1;
 }
 
-size_t tf__ruby_annotation_at(const char *src, size_t len, size_t at)
-{
-    const unsigned char *s = (const unsigned char *)src;
-    size_t ol = at < len ? open_len(s, len, at) : 0, cl = 0;
-    size_t close = ol && may_annotate(s, len, at, ol) ? find_close(s, len, at, ol, &cl) : 0;
-    return close && is_annotation(NULL, s, at, s + at + ol, close - at - ol) == 1
-               ? close + cl - at : 0;
-}
-
 int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
 {
     const unsigned char *s = (const unsigned char *)src;

@@ -4,7 +4,6 @@
 #include "check.h"
 #include "stream_check.h"
 #include "textfix.h"
-#include "ruby.h" /* tf__ruby_annotation_at, for the stages before this one */
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,20 +130,7 @@ static void restores_lost_character(void)
     expect("日?xyz)今\n", "日?xyz)今\n");
 }
 
-static void annotation_at_for_other_stages(void)
-{
-    const char *s = "帶動(dòng)作用,專項(xiàng) 社區(村) 北京(beijing)";
-    size_t n = strlen(s);
-    const char *a = strstr(s, "(dòng)"), *b = strstr(s, "(xiàng)");
-    CHECK_EQ(tf__ruby_annotation_at(s, n, (size_t)(a - s)), strlen("(dòng)"));
-    CHECK_EQ(tf__ruby_annotation_at(s, n, (size_t)(b - s)), strlen("(xiàng)"));
-    CHECK_EQ(tf__ruby_annotation_at(s, n, (size_t)(strstr(s, "(村)") - s)), 0);
-    CHECK_EQ(tf__ruby_annotation_at(s, n, (size_t)(strstr(s, "(bei") - s)), 0); /* toneless */
-    CHECK_EQ(tf__ruby_annotation_at(s, n, 0), 0);
-    CHECK_EQ(tf__ruby_annotation_at(s, n, n), 0);
-}
-
 CHECK_MAIN("ruby", CASE(removes_tone_marked), CASE(removes_other_forms),
            CASE(keeps_real_parentheses), CASE(toneless_needs_evidence), CASE(reports_the_span),
            CASE(clean_text_is_untouched), CASE(streaming_equals_oneshot),
-           CASE(restores_lost_character), CASE(annotation_at_for_other_stages))
+           CASE(restores_lost_character))
