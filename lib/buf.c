@@ -1,7 +1,6 @@
 /* buf.c - growable byte buffer with a hard size cap. */
 #include "buf.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
