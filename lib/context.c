@@ -87,6 +87,8 @@ void tf__stream_abandon(tf_ctx *ctx)
     ctx->decoded_once = 0;
     ctx->nl_scanned = 0;
     ctx->outq_head = 0;
+    ctx->resync_sure = ctx->resync_sure_ahead = ctx->resync_lines_ahead = 0;
+    ctx->resync_lines = ctx->resync_primed = 0;
     tf__buf *bufs[] = {&ctx->window, &ctx->text, &ctx->outq, &ctx->zh_carry, &ctx->recent};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         tf__buf_clear(bufs[i]);

@@ -52,6 +52,12 @@ struct tf_ctx {
     tf__buf zh_carry;    /* text the conversion stage holds for phrase context */
     tf__buf recent;      /* resync.c: the last few KiB of CJK text, whose repeated pairs of
                             characters help guess a lost one (a document cache model) */
+    /* resync.c: the evidence that the document is damaged: runs realigned with a wide
+       margin, a decaying sum over its lines of CJK text; and the same for the first block,
+       read ahead, with its count of CJK lines and how many of them the stage has passed. */
+    int32_t resync_sure;
+    int32_t resync_sure_ahead, resync_lines_ahead, resync_lines;
+    int resync_primed;
     tf__pos pos[8];      /* per stage, indexed by the stage's bit number */
     int cr_pending;      /* newline stage: last segment ended in CR */
     int dec_done;        /* the whole input has been decoded and cut (after TF_END) */

@@ -25,8 +25,18 @@
 /* The suspicion a Han character adds is its unigram cost above RARE_DRIFT (in 1/8 nat, as
  * the model's table); a search starts where the sum over a stretch passes RARE_TRIGGER. Clean
  * Chinese averages about 5.5 nats a character, misaligned pairs 10 and more. */
-#define RARE_DRIFT (9 * 8)
-#define RARE_TRIGGER (5 * 8)
+static const int CLEAN_BAR[2] = {9 * 8, 5 * 8}; /* RARE_DRIFT, RARE_TRIGGER */
+/* In a document that has shown damage (resync_search.c counts runs realigned with a wide
+ * margin) one rare character is enough: short runs are one garbled character. */
+static const int DAMAGED_BAR[2] = {8 * 8, 3 * 8};
+/* The evidence that a document is damaged (ctx->resync_sure): SURE_UNIT for each run
+ * realigned with a wide margin, decaying by 1/SURE_LIFE a line of CJK text; the document
+ * counts as damaged from DAMAGED_SURE on (two sure runs within a dozen lines, or a steady
+ * rate of one in SURE_LIFE lines). */
+#define SURE_UNIT 1024
+#define SURE_LIFE 32
+#define DAMAGED_SURE (3 * SURE_UNIT / 2)
+#define PRIME_SEARCHES 256 /* in the first block: enough for a page, bounded for any input */
 #define ODD_CHAR (8 * 8) /* a non-Han character no CJK text has between Han (Greek, PUA...) */
 
 /* The state the stage keeps with the context: nothing since the codec tables are generated
@@ -47,26 +57,25 @@ static int is_cjk(uint32_t c)
 
 /* ---- finding damage ------------------------------------------------------------------ */
 
-static int is_letter(unsigned b)
-{
-    return (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
-}
+#define GROUP_MAX 3 /* ASCII marks a short misaligned run may leave between CJK */
 
-/* A lone ASCII letter between CJK characters (or after a flattened fullwidth pair), where a
- * run shows itself: a trail byte 0x40-0x7E read on its own (`奎h建`, `マCク`, `興?h公`). NFKC'd text has ASCII punctuation between
- * Han everywhere, so a flattened fullwidth pair is found by the rare characters around it. */
+/* Whether the ASCII marks from s[i] on (after a CJK character) are a group a misaligned run
+ * left: at most GROUP_MAX marks, one of them 0x40-0x7E (a trail byte read alone: `奎h建`,
+ * `ネットメ[ク`, `任韝@個`; or after a flattened fullwidth pair: `興?h公`), then a CJK
+ * character or the line's end. NFKC'd text has ASCII punctuation between Han everywhere, so
+ * a flattened fullwidth pair alone is found by the rare characters around it. */
 static int is_anomaly(const char *s, size_t len, size_t i)
 {
-    uint32_t c = (unsigned char)s[i];
-    size_t p = tf__utf8_prev(s, i);
-    uint32_t before = i > 0 ? tf__utf8_at(s, len, p) : 0;
-    if (before > 0x20 && before < 0x7F && !is_letter(before) && p > 0) /* `興?h公`: a flattened fullwidth pair before the letter */
-        before = tf__utf8_at(s, len, tf__utf8_prev(s, p));
-    if (!tf__is_han(before) && !tf__is_kana(before))
+    int trail = 0;
+    size_t e = i;
+    for (; e < len && e - i <= GROUP_MAX && s[e] > 0x20 && s[e] < 0x7F; e++)
+        trail |= s[e] >= 0x40;
+    if (!trail || e - i > GROUP_MAX)
         return 0;
-    uint32_t after = i + 1 < len ? tf__utf8_at(s, len, i + 1) : 0;
-    return is_letter(c) && is_cjk(after) &&
-           after < 0xFF01; /* not `Ｘ`: fullwidth letters are words */
+    if (e == len || s[e] == '\n' || s[e] == '\r')
+        return 1;
+    uint32_t after = tf__utf8_at(s, len, e);
+    return is_cjk(after) && after < 0xFF01; /* not `Ｘ`: fullwidth letters are words */
 }
 
 /* A katakana character alone between other characters: in Shift_JIS a trail byte A1-DF read
@@ -134,8 +143,9 @@ static int mark_closing_nothing(const char *s, size_t len, size_t from, size_t i
  * set when CJK text was seen (it is worth remembering for the document cache). The
  * suspicion accumulated over a stretch of CJK characters is reset by ASCII, which ends every
  * misaligned run. */
-static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk)
+static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk, const int *bar)
 {
+    const int drift = bar[0], trigger = bar[1];
     const unsigned char *u = (const unsigned char *)s;
     int acc = 0, after_cjk = 0;
     size_t i = from;
@@ -144,9 +154,8 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk)
         if (b < 0x80) {
             if (after_cjk && mark_closing_nothing(s, len, from, i))
                 return i; /* `【平安青!` at a line end: the ! was a shifted 海 and 】's lead */
-            size_t l = after_cjk && !is_letter(b) && i + 1 < len ? i + 1 : i; /* `興?h` */
-            if (after_cjk && is_letter(u[l]) && is_anomaly(s, len, l))
-                return l;
+            if (after_cjk && is_anomaly(s, len, i))
+                return i;
             acc = after_cjk = 0;
             i = skip_ascii(u, len, i + 1);
             continue;
@@ -156,9 +165,9 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk)
              * a clamped sum a character. */
             do {
                 uint32_t cp = (u[i] & 0xFu) << 12 | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu);
-                acc += (int)tf__model_han_cost[cp - 0x4E00] - RARE_DRIFT;
+                acc += (int)tf__model_han_cost[cp - 0x4E00] - drift;
                 acc = acc < 0 ? 0 : acc;
-                if (acc > RARE_TRIGGER)
+                if (acc > trigger)
                     return i;
                 i += 3;
             } while (i + 2 < len && u[i] >= 0xE4 && u[i] <= 0xE9);
@@ -177,7 +186,7 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk)
         if (add < 0)
             return i;
         acc += add;
-        if (acc > RARE_TRIGGER && after_cjk)
+        if (acc > trigger && after_cjk)
             return i;
         after_cjk = is_cjk(c);
         *cjk |= after_cjk;
@@ -205,6 +214,7 @@ static int emit(tf_ctx *ctx, const char *s, const tf__resync_fix *fix, size_t *c
         .confidence = fix->confidence,
     };
     ctx->totals.repairs++;
+    ctx->resync_sure += fix->sure ? SURE_UNIT : 0;
     *copied = fix->end;
     return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
 }
@@ -241,8 +251,8 @@ static int worth_search(const tf_ctx *ctx, const char *s, size_t len, size_t a)
 }
 
 /* Each suspect place is searched; a run found is replaced and the scan goes on after it. */
-static int resync_scan(tf_ctx *ctx, const char *src, size_t len, size_t a, tf__buf *out,
-                       tf__pos *pos, int *changed)
+static int resync_scan(tf_ctx *ctx, const char *src, size_t len, size_t a, const int *bar,
+                       tf__buf *out, tf__pos *pos, int *changed)
 {
     tf__resync_fix fix = {0};
     tf__buf_init(&fix.text, 1 << 16);
@@ -257,9 +267,9 @@ static int resync_scan(tf_ctx *ctx, const char *src, size_t len, size_t a, tf__b
         if (rc == 0 && fix.found) {
             rc = emit(ctx, src, &fix, &copied, out, pos);
             *changed = 1;
-            a = next_suspect(src, len, fix.end, &cjk);
+            a = next_suspect(src, len, fix.end, &cjk, bar);
         } else if (rc == 0) {
-            a = next_suspect(src, len, next_char(src, len, a), &cjk);
+            a = next_suspect(src, len, next_char(src, len, a), &cjk, bar);
         }
     }
     if (rc == 0 && *changed && tf__buf_append(out, src + copied, len - copied))
@@ -268,14 +278,61 @@ static int resync_scan(tf_ctx *ctx, const char *src, size_t len, size_t a, tf__b
     return rc;
 }
 
+int tf__resync_damaged(const tf_ctx *ctx)
+{
+    if (ctx->resync_sure >= DAMAGED_SURE)
+        return 1;
+    /* The first block as a whole, until the stage has passed it: sure runs that are not rare
+     * among its lines (a rare classical character pair can look like a run now and then). */
+    return ctx->resync_lines < ctx->resync_lines_ahead &&
+           ctx->resync_sure_ahead >= DAMAGED_SURE &&
+           ctx->resync_sure_ahead / SURE_UNIT * SURE_LIFE >= ctx->resync_lines_ahead;
+}
+
+/* Counts the sure runs and the CJK lines of the first block, a line at a time as the stage
+ * will see them, changing nothing. */
+void tf__resync_prime(tf_ctx *ctx, const char *text, size_t len)
+{
+    if (ctx->resync_primed)
+        return;
+    ctx->resync_primed = 1;
+    tf__resync_fix fix = {0};
+    tf__buf_init(&fix.text, 256);
+    int searches = 0;
+    for (size_t line = 0; line < len;) {
+        const char *nl = memchr(text + line, '\n', len - line);
+        size_t end = nl ? (size_t)(nl - text) + 1 : len;
+        const char *s = text + line;
+        size_t n = end - line;
+        int cjk = 0;
+        size_t a = next_suspect(s, n, 0, &cjk, CLEAN_BAR);
+        for (; a < n && searches < PRIME_SEARCHES; searches++) {
+            if (!worth_search(ctx, s, n, a) || tf__resync_search(ctx, s, n, 0, a, &fix) ||
+                !fix.found) {
+                a = next_suspect(s, n, next_char(s, n, a), &cjk, CLEAN_BAR);
+                continue;
+            }
+            ctx->resync_sure_ahead += fix.sure ? SURE_UNIT : 0;
+            a = next_suspect(s, n, fix.end, &cjk, CLEAN_BAR);
+        }
+        ctx->resync_lines_ahead += cjk;
+        line = end;
+    }
+    tf__buf_free(&fix.text);
+}
+
 int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
 {
     int changed = 0, rc = 0, cjk = 0;
-    size_t a = next_suspect(src, len, 0, &cjk);
+    const int *bar = tf__resync_damaged(ctx) ? DAMAGED_BAR : CLEAN_BAR;
+    size_t a = next_suspect(src, len, 0, &cjk, bar);
     if (a < len)
-        rc = resync_scan(ctx, src, len, a, out, pos, &changed);
-    if (rc == 0 && (cjk || a < len))
+        rc = resync_scan(ctx, src, len, a, bar, out, pos, &changed);
+    if (rc == 0 && (cjk || a < len)) {
         remember(ctx, changed ? out->data : src, changed ? out->len : len);
+        ctx->resync_sure -= ctx->resync_sure / SURE_LIFE;
+        ctx->resync_lines++;
+    }
     if (rc)
         return rc;
     return changed ? 0 : 1;

@@ -39,6 +39,13 @@
 #define NEED_PER_CHAR 1.5
 #define OPTIMIST -1.5     /* a pair cost no guess beats, for pruning */
 #define PLAUSIBLE_PER_CHAR -9.0 /* realigned text must read like text on its own */
+/* A run realigned with SURE_GAIN nats to spare is evidence that the document is damaged;
+ * after a few of them, every need drops by DAMAGED_DISCOUNT. A lost byte seldom comes
+ * alone (the seed page has six runs), and short runs (one garbled character for two) cannot
+ * clear the need of a clean document, whose rare characters score the same. resync.c counts
+ * them (tf__resync_damaged). */
+#define SURE_GAIN 4.0
+#define DAMAGED_DISCOUNT 6.0
 
 /* ---- codecs ------------------------------------------------------------------------------ */
 
@@ -153,6 +160,7 @@ typedef struct {
     uint8_t nb[ZONE_MAX];
     uint8_t e[2 * ZONE_MAX + 2];
     int use_cache; /* the document cache re-ranks guesses (only for the final candidate) */
+    double discount; /* nats off every need: the document has shown damage already */
     /* the last-character guess at each boundary, which runs from many starts share */
     struct {
         uint32_t l, want;
@@ -160,13 +168,35 @@ typedef struct {
     } last[ZONE_MAX + 1];
 } zone;
 
+#define GROUP_MAX 3 /* ASCII characters a short misaligned run may leave between CJK */
+
+static int is_edge(uint32_t c)
+{
+    return c == 0 || c == '\n' || c == '\r';
+}
+
+static int is_mark(uint32_t c)
+{
+    return c > 0x20 && c < 0x7F;
+}
+
+/* Where zone character k (ASCII) sits in a short group of ASCII marks glued between CJK
+ * characters (or a CJK character and the line's edge): 0 when it is not in one, 2 when it
+ * ends the group, 1 otherwise. A misaligned run leaves such groups: fullwidth forms NFKC
+ * flattened (`?` for ？) and, at the run's end, a trail byte 0x40-0x7E read alone
+ * (`興?h公`, `ネットメ[ク`, `任韝@個`, `ならなs_に`). */
 static int glued(const zone *z, int k)
 {
-    uint32_t l = k > 0 ? z->cp[k - 1] : z->before, r = z->cp[k + 1];
-    int l_edge = l == 0 || l == '\n' || l == '\r', r_edge = r == 0 || r == '\n' || r == '\r';
-    int r_letter = (r | 0x20) >= 'a' && (r | 0x20) <= 'z'; /* `興?h公`: a trail read as ASCII */
-    return (l >= 0x80 || l_edge) && (r >= 0x80 || r_edge || (r_letter && l >= 0x80)) &&
-           !(l_edge && r_edge);
+    int a = k, b = k + 1;
+    while (a > 0 && is_mark(z->cp[a - 1]) && k - a < GROUP_MAX)
+        a--;
+    while (b < z->n && is_mark(z->cp[b]) && b - k <= GROUP_MAX)
+        b++;
+    uint32_t l = a > 0 ? z->cp[a - 1] : z->before, r = z->cp[b];
+    if (b - a > GROUP_MAX || !(l >= 0x80 || is_edge(l)) || !(r >= 0x80 || is_edge(r)) ||
+        (is_edge(l) && is_edge(r)))
+        return 0;
+    return b == k + 1 ? 2 : 1;
 }
 
 static int is_katakana(uint32_t c)
@@ -230,10 +260,13 @@ static int encode_zone(zone *z, const codec *c, int letters_too)
         unsigned bytes = 0;
         z->bpos[k] = (uint16_t)at;
         if (cp < 0x80) {
-            int letter = (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
-            if (cp > 0x20 && glued(z, k) && (letters_too || !letter))
+            /* A mark 0x40-0x7E ending its group is taken as a trail byte read alone, unless
+             * letters_too: then it too was fullwidth (`幽J叫` is `可以有` one byte late). */
+            int g = cp > 0x20 ? glued(z, k) : 0;
+            int raw = cp >= 0x40 && g == 2 && !letters_too;
+            if (g && !raw)
                 bytes = unflatten(c, cp);
-            changed |= bytes && letter;
+            changed |= bytes && cp >= 0x40;
             if (!bytes) {
                 z->e[at++] = (uint8_t)cp;
                 z->nb[k] = 1;
@@ -484,11 +517,11 @@ static int line_end(const zone *z, int j)
     return j >= z->n || z->cp[j] == '\n' || z->cp[j] == '\r';
 }
 
-/* Whether the garbled run [i, j) has an ASCII letter read as a trail byte. */
+/* Whether the garbled run [i, j) has an ASCII mark read as a trail byte. */
 static int has_letter(const zone *z, int i, int j)
 {
     for (int k = i; k < j; k++)
-        if (z->nb[k] == 1 && (z->cp[k] | 0x20) >= 'a' && (z->cp[k] | 0x20) <= 'z')
+        if (z->nb[k] == 1 && z->cp[k] >= 0x40 && z->cp[k] < 0x7F)
             return 1;
     return 0;
 }
@@ -515,7 +548,7 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
     if (closes)
         sc += BRACKET_BONUS;
     double old = z->pre[j + 1] - z->pre[i];
-    double need = NEED_BASE + NEED_PER_CHAR * (j - i);
+    double need = NEED_BASE + NEED_PER_CHAR * (j - i) - z->discount;
     if (has_letter(z, i, j)) { /* `C函数`, `n行` are common in technical Chinese */
         if (f->margin >= SURE_MARGIN && !tf__is_han(f->cp) && !tf__is_kana(f->cp) &&
             z->cp[i] >= 0x80)
@@ -683,12 +716,15 @@ static void runs_from(tf_ctx *ctx, zone *z, int i, best_run *best)
     }
 }
 
+/* Whether s is Japanese: two kana in a row somewhere. A misaligned GBK or Big5 run makes a
+ * kana now and then (a trail byte A4 or A5 read as a lead), hardly ever two in a row. */
 static int has_kana(const char *s, size_t len)
 {
     /* Hiragana and katakana are U+3040-U+30FF: E3 81 80 .. E3 83 BF in UTF-8. */
-    for (size_t i = 0; i + 1 < len; i++)
+    for (size_t i = 0; i + 5 < len; i++)
         if ((unsigned char)s[i] == 0xE3 && (unsigned char)s[i + 1] >= 0x81 &&
-            (unsigned char)s[i + 1] <= 0x83)
+            (unsigned char)s[i + 1] <= 0x83 && (unsigned char)s[i + 3] == 0xE3 &&
+            (unsigned char)s[i + 4] >= 0x81 && (unsigned char)s[i + 4] <= 0x83)
             return 1;
     return 0;
 }
@@ -723,6 +759,7 @@ int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_
     best->gain = 0;
     best->ncp = 0;
     z->use_cache = 0;
+    z->discount = tf__resync_damaged(ctx) ? DAMAGED_DISCOUNT : 0;
     for (size_t c = 0; c < NCODECS; c++) {
         if (CODECS[c].japanese != kana || (simplified && CODECS[c].cells == tf__codec_big5_cells))
             continue; /* Shift_JIS for Japanese, GBK for Simplified Chinese, GBK or Big5 */
@@ -742,6 +779,7 @@ int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_
     }
     int rc = 0;
     fix->found = best->ncp > 0;
+    fix->sure = fix->found && best->gain - z->discount >= SURE_GAIN;
     if (fix->found) {
         fix->start = z->off[best->i];
         fix->end = z->off[best->j];

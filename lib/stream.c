@@ -41,7 +41,7 @@ typedef struct {
 static const stage_entry STAGES[] = {
     {TF_STAGE_CLEANUP, tf__cleanup_segment, 1, NULL},
     {TF_STAGE_REPAIR, tf__repair_segment, 2, NULL},
-    {TF_STAGE_RESYNC, tf__resync_segment, 3, NULL},
+    {TF_STAGE_RESYNC, tf__resync_segment, 3, tf__resync_prime},
     {TF_STAGE_RUBY, tf__ruby_segment, 4, NULL},
     {TF_STAGE_PUNCT, tf__punct_segment, 5, tf__punct_prime},
     {TF_STAGE_NORMALIZE, tf__normalize_segment, 6, NULL},
