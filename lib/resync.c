@@ -239,7 +239,7 @@ static void remember(tf_ctx *ctx, const char *s, size_t len)
     tf__buf_append(r, s, len);
 }
 
-/* Whether a suspect place is worth a search. A rare character the document has used before
+/* Whether a suspect place is worth a search. A rare Han character the document has used before
  * (it is in the recent text) is its vocabulary, not damage. A lone letter in Simplified text
  * is an abbreviation (`C函数`): GB2312 has no trail byte that reads as ASCII. */
 static int worth_search(const tf_ctx *ctx, const char *s, size_t len, size_t a)
@@ -247,6 +247,8 @@ static int worth_search(const tf_ctx *ctx, const char *s, size_t len, size_t a)
     if ((unsigned char)s[a] < 0x80)
         return tf__resync_script(s, len) != 1;
     size_t n = next_char(s, len, a) - a;
+    if (!tf__is_han(tf__utf8_at(s, len, a)))
+        return 1; /* a lone katakana, U+FFFD: damage whatever the document said before */
     return !(ctx->recent.len && memmem(ctx->recent.data, ctx->recent.len, s + a, n));
 }
 

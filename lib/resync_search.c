@@ -155,7 +155,7 @@ typedef struct {
     double pre[ZONE_MAX + 2];    /* pre[k]: pair costs of cp[0..k-1], each after its left */
     /* per codec */
     const codec *c;
-    int letters;                 /* glued ASCII letters were taken as fullwidth */
+    int marks;                   /* how glued ASCII marks were encoded: MARKS_* */
     uint16_t bpos[ZONE_MAX + 1]; /* offsets in e[]; a character with no bytes is a barrier */
     uint8_t nb[ZONE_MAX];
     uint8_t e[2 * ZONE_MAX + 2];
@@ -173,6 +173,17 @@ typedef struct {
 static int is_edge(uint32_t c)
 {
     return c == 0 || c == '\n' || c == '\r';
+}
+
+static int is_letter(uint32_t c)
+{
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/* A character of a double-byte codec's CJK repertoire (not Latin with accents: `經(jīng)`). */
+static int is_wide(uint32_t c)
+{
+    return c >= 0x2000;
 }
 
 static int is_mark(uint32_t c)
@@ -193,7 +204,7 @@ static int glued(const zone *z, int k)
     while (b < z->n && is_mark(z->cp[b]) && b - k <= GROUP_MAX)
         b++;
     uint32_t l = a > 0 ? z->cp[a - 1] : z->before, r = z->cp[b];
-    if (b - a > GROUP_MAX || !(l >= 0x80 || is_edge(l)) || !(r >= 0x80 || is_edge(r)) ||
+    if (b - a > GROUP_MAX || !(is_wide(l) || is_edge(l)) || !(is_wide(r) || is_edge(r)) ||
         (is_edge(l) && is_edge(r)))
         return 0;
     return b == k + 1 ? 2 : 1;
@@ -221,13 +232,22 @@ static unsigned halfwidth_byte(const codec *c, uint32_t cp)
     return 0;
 }
 
-/* The codec bytes of every zone character. ASCII glued between CJK characters may be a
- * fullwidth form NFKC flattened; with letters_too == 0 only punctuation is taken so (a letter
- * there is more often a trail byte read as ASCII). Every cell of the table is looked up in a
- * small hash of the zone's characters: no iconv, and the bytes agree with the decoding. */
-static int encode_zone(zone *z, const codec *c, int letters_too)
+/* How ASCII marks glued between CJK characters are encoded again: a misaligned run leaves
+ * fullwidth forms NFKC flattened (`?` for ？) and, where it ends, a trail byte 0x40-0x7E read
+ * alone (`一璊漁e:` is `一行內容:` one byte short). */
+enum {
+    MARKS_RAW,  /* 0x21-0x3F fullwidth, 0x40-0x7E trail bytes */
+    MARKS_FLAT, /* all fullwidth (`幽J叫` is `可以有` one byte late), lone katakana halfwidth */
+    MARKS_END,  /* fullwidth but for a group's last mark (`ならなs_に`), katakana halfwidth */
+    MARKS_MODES
+};
+
+/* The codec bytes of every zone character, ASCII marks taken as `marks` says. Every cell of
+ * the table is looked up in a small hash of the zone's characters: no iconv, and the bytes
+ * agree with the decoding. Returns whether the mode made a difference (for MARKS_RAW: 1). */
+static int encode_zone(zone *z, const codec *c, int marks)
 {
-    int changed = 0;
+    int changed = marks == MARKS_RAW;
     uint16_t slot_cp[256] = {0};
     uint16_t slot_bytes[256] = {0};
     for (int k = 0; k < z->n; k++) {
@@ -253,17 +273,15 @@ static int encode_zone(zone *z, const codec *c, int letters_too)
         }
     }
     z->c = c;
-    z->letters = letters_too;
+    z->marks = marks;
     unsigned at = 0;
     for (int k = 0; k < z->n; k++) {
         uint32_t cp = z->cp[k];
         unsigned bytes = 0;
         z->bpos[k] = (uint16_t)at;
         if (cp < 0x80) {
-            /* A mark 0x40-0x7E ending its group is taken as a trail byte read alone, unless
-             * letters_too: then it too was fullwidth (`幽J叫` is `可以有` one byte late). */
             int g = cp > 0x20 ? glued(z, k) : 0;
-            int raw = cp >= 0x40 && g == 2 && !letters_too;
+            int raw = cp >= 0x40 && (marks == MARKS_RAW || (marks == MARKS_END && g == 2));
             if (g && !raw)
                 bytes = unflatten(c, cp);
             changed |= bytes && cp >= 0x40;
@@ -272,7 +290,7 @@ static int encode_zone(zone *z, const codec *c, int letters_too)
                 z->nb[k] = 1;
                 continue;
             }
-        } else if (letters_too && lone_katakana(z, k)) {
+        } else if (marks != MARKS_RAW && lone_katakana(z, k)) {
             unsigned b = halfwidth_byte(c, cp);
             if (b) { /* a trail byte A1-DF read alone, made fullwidth by NFKC: `カーネルフ権限` */
                 z->e[at++] = (uint8_t)b;
@@ -508,7 +526,7 @@ typedef struct {
     int ncp;
     double conf;
     const codec *c;
-    int letters; /* how the zone was encoded */
+    int marks; /* how the zone was encoded */
 } best_run;
 
 /* Whether zone character j is the end of the line (or of the zone). */
@@ -567,7 +585,7 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
     best->i = i;
     best->j = j;
     best->c = z->c;
-    best->letters = z->letters;
+    best->marks = z->marks;
     best->ncp = 0;
     best->cp[best->ncp++] = f->margin < SURE_MARGIN ? 0xFFFD : f->cp;
     for (int k = 0; k < m; k++)
@@ -660,8 +678,11 @@ static void runs_from(tf_ctx *ctx, zone *z, int i, best_run *best)
 {
     if (!z->nb[i] || z->e[z->bpos[i]] < 0x40 || (z->cp[i] >= 0x2500 && z->cp[i] <= 0x25FF))
         return; /* box drawing and shapes are the frame of a table, not garbled text */
-    if (z->nb[i] == 1 && ((i > 0 ? z->cp[i - 1] : z->before) < 0x80 || z->cp[i + 1] < 0x80))
+    uint32_t l0 = i > 0 ? z->cp[i - 1] : z->before;
+    if (z->nb[i] == 1 && (l0 < 0x80 || z->cp[i + 1] < 0x80))
         return; /* a trail byte read as ASCII stands alone among CJK: `奎h建`, not `\fB` */
+    if (z->cp[i] >= 0x80 && !is_wide(z->cp[i]) && (is_letter(l0) || is_letter(z->cp[i + 1])))
+        return; /* a letter of a word: pinyin `(jīng)` (GBK has its letters), `café` */
     int bar = i + 1; /* the re-reading stops before a character the codec lacks */
     while (bar < z->n && z->nb[bar])
         bar++;
@@ -763,8 +784,8 @@ int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_
     for (size_t c = 0; c < NCODECS; c++) {
         if (CODECS[c].japanese != kana || (simplified && CODECS[c].cells == tf__codec_big5_cells))
             continue; /* Shift_JIS for Japanese, GBK for Simplified Chinese, GBK or Big5 */
-        for (int letters = 0; letters < 2; letters++) {
-            if (encode_zone(z, &CODECS[c], letters) || letters == 0)
+        for (int marks = 0; marks < MARKS_MODES; marks++) {
+            if (encode_zone(z, &CODECS[c], marks))
                 for (int i = 0; i < z->n && i <= at_k + ZONE_AHEAD; i++)
                     if (z->off[i] >= from)
                         runs_from(ctx, z, i, best);
@@ -773,7 +794,7 @@ int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_
     if (best->ncp > 0) { /* the winner's guesses again, now with the document cache */
         int i = best->i;
         z->use_cache = 1;
-        encode_zone(z, best->c, best->letters);
+        encode_zone(z, best->c, best->marks);
         best->gain = -INFINITY;
         runs_from(ctx, z, i, best);
     }
