@@ -38,6 +38,7 @@
 #define NEED_BASE 10.0     /* nats a realignment must gain, plus NEED_PER_CHAR a character */
 #define NEED_PER_CHAR 1.5
 #define OPTIMIST -1.5     /* a pair cost no guess beats, for pruning */
+#define SCRIPT_CLASH 6.0 /* a new character of the other Chinese script than the text's */
 #define PLAUSIBLE_PER_CHAR -9.0 /* realigned text must read like text on its own */
 /* A run realigned with SURE_GAIN nats to spare is evidence that the document is damaged;
  * after a few of them, every need drops by DAMAGED_DISCOUNT. A lost byte seldom comes
@@ -161,6 +162,7 @@ typedef struct {
     uint8_t e[2 * ZONE_MAX + 2];
     int use_cache; /* the document cache re-ranks guesses (only for the final candidate) */
     double discount; /* nats off every need: the document has shown damage already */
+    int script;      /* the segment's Chinese script (tf__resync_script), 0 if unclear */
     /* the last-character guess at each boundary, which runs from many starts share */
     struct {
         uint32_t l, want;
@@ -451,6 +453,15 @@ static double pair_sc(uint32_t l, uint32_t c, uint32_t r)
     return bg(l, c) + bg(c, r);
 }
 
+/* What a new character of the other Chinese script than the text's costs: a Traditional
+ * page served in GBK realigns to Traditional characters (GBK has them), so `調J的` is not
+ * `調。实�`. The model charges the clash only between neighbours. */
+static double clash(const zone *z, uint32_t cp)
+{
+    return z->script && tf__is_han(cp) && tf__model_han_script(cp) == 3 - z->script
+               ? SCRIPT_CLASH : 0;
+}
+
 /* The first character of a run: byte b was its trail (its lead lost) or, when b can lead,
  * its lead (its trail lost). */
 static guess guess_first(tf_ctx *ctx, const zone *z, unsigned b, uint32_t l, uint32_t r)
@@ -460,12 +471,14 @@ static guess guess_first(tf_ctx *ctx, const zone *z, unsigned b, uint32_t l, uin
     for (unsigned x = c->lead_lo; x <= c->lead_hi; x++) {
         uint32_t cp = is_lead(c, x) ? pair_cp(c, x, b) : 0;
         if (cp)
-            top_add(&t, flatten(c, x, b, cp), pair_sc(l, flatten(c, x, b, cp), r));
+            top_add(&t, flatten(c, x, b, cp),
+                    pair_sc(l, flatten(c, x, b, cp), r) - clash(z, flatten(c, x, b, cp)));
     }
     for (unsigned x = c->trail_lo; is_lead(c, b) && x <= c->trail_hi; x++) {
         uint32_t cp = pair_cp(c, b, x);
         if (cp)
-            top_add(&t, flatten(c, b, x, cp), pair_sc(l, flatten(c, b, x, cp), r));
+            top_add(&t, flatten(c, b, x, cp),
+                    pair_sc(l, flatten(c, b, x, cp), r) - clash(z, flatten(c, b, x, cp)));
     }
     return top_pick(ctx, z, &t, l, r);
 }
@@ -486,7 +499,7 @@ static guess guess_last(tf_ctx *ctx, const zone *z, unsigned lead, int next, uin
          * that drops one byte at a time; other decoders differ, so this only costs. */
         int kept = next >= 0 && is_lead(c, x) && pair_cp(c, x, (unsigned)next);
         cp = flatten(c, lead, x, cp);
-        top_add(&t, cp, pair_sc(l, cp, r) + (cp == want ? BRACKET_BONUS : 0) -
+        top_add(&t, cp, pair_sc(l, cp, r) - clash(z, cp) + (cp == want ? BRACKET_BONUS : 0) -
                             (kept ? KEPT_COST : 0));
     }
     return top_pick(ctx, z, &t, l, r);
@@ -556,6 +569,9 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
     if (last)
         sc += bg(tail, last->cp);
     sc += bg(last ? last->cp : tail, right);
+    sc -= clash(z, f->cp) + (last ? clash(z, last->cp) : 0);
+    for (int k = 0; k < m; k++)
+        sc -= clash(z, rr->cp[k]);
     int nnew = 1 + m + (last != NULL);
     if (sc / (nnew + 1) < PLAUSIBLE_PER_CHAR)
         return; /* realigned, it must read like text too */
@@ -776,7 +792,9 @@ int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_
         return -1;
     }
     int at_k = make_zone(z, s, len, at);
-    int kana = has_kana(s, len), simplified = !kana && tf__resync_script(s, len) == 1;
+    int kana = has_kana(s, len), script = kana ? 0 : tf__resync_script(s, len);
+    int simplified = script == 1;
+    z->script = script;
     best->gain = 0;
     best->ncp = 0;
     z->use_cache = 0;
