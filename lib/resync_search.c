@@ -533,7 +533,9 @@ typedef struct {
 
 /* The best realignment found so far. */
 typedef struct {
-    double gain; /* over the margin */
+    double gain;  /* over the need */
+    double rank;  /* what candidates compete on */
+    double floor; /* the gain a candidate must beat */
     int i, j;    /* zone characters [i, j) replaced */
     uint32_t cp[MAX_RUN + 3];
     int ncp;
@@ -595,9 +597,13 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
         (m == 0 || (m < 3 && last && f->margin < SURE_MARGIN && last->margin < SURE_MARGIN)))
         need += NOTHING_READ_NEED;
     double gain = sc - old - need;
-    if (gain <= best->gain)
+    /* Candidates compete on the same span (the need per character only sets the bar): `魏挝募`
+     * is `任何文件` from 魏 on, not `魏` and `巍文件` from 挝 on. */
+    double rank = gain + NEED_PER_CHAR * (j - i);
+    if (gain <= best->floor || rank <= best->rank)
         return;
     best->gain = gain;
+    best->rank = rank;
     best->i = i;
     best->j = j;
     best->c = z->c;
@@ -795,7 +801,8 @@ int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_
     int kana = has_kana(s, len), script = kana ? 0 : tf__resync_script(s, len);
     int simplified = script == 1;
     z->script = script;
-    best->gain = 0;
+    best->gain = best->floor = 0;
+    best->rank = -INFINITY;
     best->ncp = 0;
     z->use_cache = 0;
     z->discount = tf__resync_damaged(ctx) ? DAMAGED_DISCOUNT : 0;
@@ -813,7 +820,7 @@ int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_
         int i = best->i;
         z->use_cache = 1;
         encode_zone(z, best->c, best->marks);
-        best->gain = -INFINITY;
+        best->floor = best->rank = -INFINITY;
         runs_from(ctx, z, i, best);
     }
     int rc = 0;
