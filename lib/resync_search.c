@@ -54,6 +54,9 @@ extern const uint16_t tf__codec_gbk_cells[], tf__codec_gbk_singles[], tf__codec_
     tf__codec_big5_singles[], tf__codec_sjis_cells[], tf__codec_sjis_singles[];
 extern const uint32_t tf__codec_gbk_flat[], tf__codec_big5_flat[], tf__codec_sjis_flat[];
 extern const uint32_t tf__codec_gbk_nflat, tf__codec_big5_nflat, tf__codec_sjis_nflat;
+/* model_han.c: Han frequency ranks, bit 15 set for Simplified-only characters, bit 14 for
+ * Traditional-only ones (what tf__model_han_script answers by a search). */
+extern const uint16_t tf__model_han_rank[0x5200];
 
 typedef struct {
     const char *rule; /* the report's rule */
@@ -458,8 +461,16 @@ static double pair_sc(uint32_t l, uint32_t c, uint32_t r)
  * `調。实�`. The model charges the clash only between neighbours. */
 static double clash(const zone *z, uint32_t cp)
 {
-    return z->script && tf__is_han(cp) && tf__model_han_script(cp) == 3 - z->script
-               ? SCRIPT_CLASH : 0;
+    if (!z->script || !tf__is_han(cp))
+        return 0;
+    int script;
+    if (cp >= 0x4E00 && cp <= 0x9FFF) { /* the rank table's flags: one read, no search */
+        uint16_t r = tf__model_han_rank[cp - 0x4E00];
+        script = r & 0x8000 ? 1 : r & 0x4000 ? 2 : 0;
+    } else {
+        script = tf__model_han_script(cp);
+    }
+    return script == 3 - z->script ? SCRIPT_CLASH : 0;
 }
 
 /* The first character of a run: byte b was its trail (its lead lost) or, when b can lead,
@@ -470,15 +481,17 @@ static guess guess_first(tf_ctx *ctx, const zone *z, unsigned b, uint32_t l, uin
     toplist t = {.n = 0, .third = -INFINITY};
     for (unsigned x = c->lead_lo; x <= c->lead_hi; x++) {
         uint32_t cp = is_lead(c, x) ? pair_cp(c, x, b) : 0;
-        if (cp)
-            top_add(&t, flatten(c, x, b, cp),
-                    pair_sc(l, flatten(c, x, b, cp), r) - clash(z, flatten(c, x, b, cp)));
+        if (cp) {
+            cp = flatten(c, x, b, cp);
+            top_add(&t, cp, pair_sc(l, cp, r) - clash(z, cp));
+        }
     }
     for (unsigned x = c->trail_lo; is_lead(c, b) && x <= c->trail_hi; x++) {
         uint32_t cp = pair_cp(c, b, x);
-        if (cp)
-            top_add(&t, flatten(c, b, x, cp),
-                    pair_sc(l, flatten(c, b, x, cp), r) - clash(z, flatten(c, b, x, cp)));
+        if (cp) {
+            cp = flatten(c, b, x, cp);
+            top_add(&t, cp, pair_sc(l, cp, r) - clash(z, cp));
+        }
     }
     return top_pick(ctx, z, &t, l, r);
 }

@@ -4,9 +4,12 @@
  * lost character becomes U+FFFD rather than a guess, clean text with ASCII punctuation,
  * letters or rare words is left alone, and every realignment is reported with its span. */
 #include "check.h"
+#include "model.h"
 #include "textfix.h"
 
 #include <string.h>
+
+extern const uint16_t tf__model_han_rank[0x5200];
 
 static char *resync(const char *s, tf_ctx **keep)
 {
@@ -107,6 +110,41 @@ static void reported_with_span(void)
     tf_ctx_free(ctx);
 }
 
+/* A run too short to clear the bar of a clean document is realigned in one that has shown
+ * damage (two sure runs before it), and left alone in a clean one. */
+static void damaged_document_lowers_the_bar(void)
+{
+    const char *run = "在海南藏族自治州興?h公安局子科灘派出所\n";
+    expect(run, run);
+    tf_ctx *ctx = NULL;
+    char *out = resync("根本路徑;鶎又卫聿皇‘\n根本路徑;鶎又卫聿皇‘\n"
+                       "在海南藏族自治州興?h公安局子科灘派出所\n", &ctx);
+    CHECK(strstr(out, "縣公安局") != NULL);
+    CHECK(strstr(out, "?h") == NULL);
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+/* A Big5 trail byte 0x40 read alone as `@` ends a run: 何一 lost the lead of 何. */
+static void trail_byte_read_as_ascii_mark(void)
+{
+    expect("匹配任韝@個數字。\n", "匹配任何一個數字。\n");
+}
+
+/* The resync stage reads the script flags from the rank table; they must say what
+ * tf__model_han_script says. */
+static void rank_flags_match_script(void)
+{
+    int bad = 0;
+    for (uint32_t cp = 0x4E00; cp <= 0x9FFF; cp++) {
+        uint16_t r = tf__model_han_rank[cp - 0x4E00];
+        bad += (r & 0x8000 ? 1 : r & 0x4000 ? 2 : 0) != tf__model_han_script(cp);
+    }
+    CHECK_EQ(bad, 0);
+}
+
 CHECK_MAIN("resync", CASE(realigns_lost_lead_byte), CASE(realigns_runs_found_by_the_model),
            CASE(unsure_character_becomes_fffd),
-           CASE(clean_text_untouched), CASE(reported_with_span))
+           CASE(clean_text_untouched), CASE(reported_with_span),
+           CASE(damaged_document_lowers_the_bar), CASE(trail_byte_read_as_ascii_mark),
+           CASE(rank_flags_match_script))
