@@ -2,6 +2,9 @@
 #include "utf8.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Validates non-ASCII text from s[i] up to the first ASCII byte or the first invalid
  * sequence; returns where it stopped. Three-byte characters (all of CJK) are checked as one
@@ -29,10 +32,46 @@ static size_t multibyte_run(const unsigned char *s, size_t len, size_t i, int *b
     return i;
 }
 
+#ifdef __SSE2__
+/* How many of the 16 bytes at s (where a character starts) are whole valid characters:
+ * ASCII, two-byte ones (lead C2-DF) and three-byte ones whose lead (E1-EC, EE-EF) takes any
+ * two continuation bytes, the bulk of CJK and of European text. A character cut by the end of
+ * the 16 ends the count before it; 0 when anything else is in there (E0, ED and four-byte
+ * leads need the general path's range checks). Each byte class is a bit mask, and the
+ * continuation bytes must be exactly the ones the leads call for. SSE2 compares are signed:
+ * 80-BF are -128..-65, C2-DF -62..-33, E1-EF -31..-17 (ED is -19). */
+static size_t valid16(const unsigned char *s)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    unsigned high = (unsigned)_mm_movemask_epi8(x);
+    if (high == 0)
+        return 16;
+    unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(-64)));
+    unsigned lead2 = (unsigned)_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(-63)), _mm_cmplt_epi8(x, _mm_set1_epi8(-32))));
+    unsigned lead3 = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(
+        _mm_cmpeq_epi8(x, _mm_set1_epi8(-19)),
+        _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(-32)), _mm_cmplt_epi8(x, _mm_set1_epi8(-16)))));
+    unsigned cut = (lead2 & 0x8000u) | (lead3 & 0xC000u);
+    unsigned mask = cut ? (1u << __builtin_ctz(cut)) - 1 : 0xFFFFu;
+    /* The continuations the leads before the cut call for must all lie before it too. */
+    unsigned want = ((lead2 & mask) << 1) | ((lead3 & mask) << 1) | ((lead3 & mask) << 2);
+    if (((high & ~(cont | lead2 | lead3)) & mask) || ((cont & mask) ^ want))
+        return 0;
+    return cut ? (size_t)__builtin_ctz(cut) : 16;
+}
+#endif
+
 size_t tf__utf8_valid_prefix(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+#ifdef __SSE2__
+        /* Sixteen bytes a step while they are simple; the scalar path below takes the rest
+         * (one run of ASCII and one of multibyte characters) and comes back here. */
+        for (size_t n; i + 16 <= len && (n = valid16(s + i)) != 0;)
+            i += n;
+#endif
         /* Skip ASCII eight bytes at a time: clean text is mostly ASCII or long runs of it,
          * and this keeps the UTF-8 fast path close to memcpy speed. */
         while (i + 8 <= len) {
