@@ -77,8 +77,29 @@ static int skip_by_hint(tf_ctx *ctx, tf_stage stage, unsigned hints, const tf__p
     return stage == TF_STAGE_NORMALIZE && (hints & HINT_NO_NORMALIZE) && unchanged;
 }
 
-/* Runs one segment through the enabled text stages and queues the result for output. */
-static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsigned hints)
+/* Text that came through every stage unchanged and is still to be queued for output: a
+ * stretch of the input text, whole lines in a row, so it is copied once rather than line by
+ * line. */
+typedef struct {
+    const char *at;
+    size_t len;
+} unchanged_run;
+
+static int flush_unchanged(tf_ctx *ctx, unchanged_run *run)
+{
+    if (!run->len)
+        return 0;
+    if (tf__buf_append(&ctx->outq, run->at, run->len))
+        return TF_E_NOMEM;
+    ctx->totals.bytes_out += run->len;
+    run->len = 0;
+    return 0;
+}
+
+/* Runs one segment through the enabled text stages and queues the result for output. With a
+ * run given, an unchanged segment right after it is added to it, not queued yet. */
+static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsigned hints,
+                       unchanged_run *run)
 {
     const char *cur = seg;
     size_t cur_len = len;
@@ -86,11 +107,15 @@ static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsi
     for (size_t k = 0; k < sizeof STAGES / sizeof STAGES[0] && !binary; k++) {
         if (!tf__stage_on(ctx, STAGES[k].stage))
             continue;
+        tf__pos *pos = &ctx->pos[STAGES[k].index];
+        if (skip_by_hint(ctx, STAGES[k].stage, hints, pos, cur == seg)) {
+            pos->in_base += cur_len; /* unchanged, as if the stage had said so */
+            pos->out_base += cur_len;
+            continue;
+        }
         tf__buf *next = cur == ctx->seg_a.data ? &ctx->seg_b : &ctx->seg_a;
         tf__buf_clear(next);
-        tf__pos *pos = &ctx->pos[STAGES[k].index];
-        int rc = skip_by_hint(ctx, STAGES[k].stage, hints, pos, cur == seg)
-                     ? 1 : STAGES[k].fn(ctx, cur, cur_len, next, pos);
+        int rc = STAGES[k].fn(ctx, cur, cur_len, next, pos);
         if (rc < 0)
             return rc;
         size_t out_len = rc == 1 ? cur_len : next->len;
@@ -101,9 +126,17 @@ static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsi
             cur_len = next->len;
         }
     }
+    int zh = ctx->zh && tf__stage_on(ctx, TF_STAGE_ZH) && !binary;
+    if (run && cur == seg && !zh && (!run->len || run->at + run->len == seg)) {
+        run->at = run->len ? run->at : seg;
+        run->len += len;
+        return 0;
+    }
+    int rc = run ? flush_unchanged(ctx, run) : 0;
+    if (rc)
+        return rc;
     size_t before = ctx->outq.len;
-    int rc = 0;
-    if (ctx->zh && tf__stage_on(ctx, TF_STAGE_ZH) && !binary)
+    if (zh)
         rc = convert_zh(ctx, cur, cur_len, final, &ctx->outq);
     else if (tf__buf_append(&ctx->outq, cur, cur_len))
         rc = TF_E_NOMEM;
@@ -162,6 +195,7 @@ static int cut_segments(tf_ctx *ctx, int final)
     size_t start = 0, hint_end = 0;
     unsigned hints = 0;
     int rc = 0;
+    unchanged_run run = {NULL, 0};
     if (ctx->dec)
         prime_stages(ctx, t);
     while (rc == 0 && start < t->len) {
@@ -191,9 +225,11 @@ static int cut_segments(tf_ctx *ctx, int final)
         }
         ctx->nl_scanned = 0;
         rc = run_segment(ctx, (const char *)s, n, final && start + n == t->len,
-                         start + n <= hint_end ? hints : 0);
+                         start + n <= hint_end ? hints : 0, &run);
         start += n;
     }
+    if (rc == 0)
+        rc = flush_unchanged(ctx, &run); /* before the text it points into is consumed */
     tf__buf_consume(t, start);
     return rc;
 }
@@ -337,7 +373,7 @@ static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir)
             return rc;
         if (final && ctx->window.len == 0 && ctx->text.len == 0) {
             /* Let the conversion stage emit what it held for phrase context. */
-            if (ctx->zh && ctx->zh_carry.len && (rc = run_segment(ctx, "", 0, 1, 0)))
+            if (ctx->zh && ctx->zh_carry.len && (rc = run_segment(ctx, "", 0, 1, 0, NULL)))
                 return rc;
             ctx->dec_done = 1;
             return 0;
