@@ -436,32 +436,51 @@ static inline uint32_t utf8_3_at(const unsigned char *u, size_t len, size_t i)
     return ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
 }
 
+/* The three-byte character at u[i] into *cp: 0 when none starts there. Where the machine is
+ * little-endian and a fourth byte can be read, one load and one compare. */
+static inline int cjk3_at(const unsigned char *u, size_t len, size_t i, uint32_t *cp)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (__builtin_expect(i + 4 <= len, 1)) { /* utf8_3_at, with the four bytes at hand */
+        uint32_t w;
+        memcpy(&w, u + i, 4);
+        w ^= 0x8080E0u; /* the lead's and continuations' marker bits become 0 */
+        if (w & 0xC0C0F0u)
+            return 0;
+        *cp = ((w & 0x0Fu) << 12) | ((w >> 2) & 0xFC0u) | ((w >> 16) & 0x3Fu);
+        return 1;
+    }
+#endif
+    return i + 3 <= len && (*cp = utf8_3_at(u, len, i)) != 0;
+}
+
 /* The bulk of CJK text: three-byte characters of U+2600 and up other than U+FFFD (which has
  * rules of its own; both are S_STOP in the table), from u[i] on, in a tight loop with the state
  * in registers. Per character: one load to decode, one table read, one test that sends a
  * character whose cost is not filled in yet or a halfwidth katakana to the slow path, the
  * cost summed with one shift, and the chain's step.
+ * Runs of ASCII between such characters are passed over here too, as scan_ascii would (after
+ * one of these characters no latin run is open and the latin class is 0, so ASCII only
+ * resets the chains): Chinese lines mix in ASCII every few characters, and leaving the loop
+ * for each run cost as much as the characters.
  * Returns where the run ends. */
 static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u,
                            size_t len, size_t i)
 {
-    size_t start = i;
+    size_t start = i, ascii = 0; /* ascii: the bytes of the ASCII runs passed over */
     chain k = sc->k;
     long sum = 0, rare = 0; /* rare: the sum of the entries' S_RARE bits */
     for (;;) {
         uint32_t cp;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        if (__builtin_expect(i + 4 <= len, 1)) { /* utf8_3_at, with the four bytes at hand */
-            uint32_t w;
-            memcpy(&w, u + i, 4);
-            w ^= 0x8080E0u; /* the lead's and continuations' marker bits become 0 */
-            if (w & 0xC0C0F0u)
+        if (!cjk3_at(u, len, i, &cp)) {
+            if (i == start || i >= len || u[i] >= 0x80)
                 break;
-            cp = ((w & 0x0Fu) << 12) | ((w >> 2) & 0xFC0u) | ((w >> 16) & 0x3Fu);
-        } else
-#endif
-        if (i + 3 > len || (cp = utf8_3_at(u, len, i)) == 0)
-            break;
+            k.r = k.p = k.q = k.a = k.b = 0; /* scan_ascii's reset; the rest is a no-op here */
+            size_t end = ascii_end(u, len, i + 1);
+            ascii += end - i;
+            i = end;
+            continue;
+        }
         uint32_t v = tab[cp]; /* a three-byte U+0000 is S_STOP too */
         if (__builtin_expect((v & (S_PENDING | S_STOP | S_C1)) != 0, 0)) {
             if (v & S_STOP)
@@ -491,7 +510,7 @@ static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u
     if (i == start)
         return i;
     sc->k = k;
-    sc->n += (long)((i - start) / 3); /* every character from U+2600 up has a cost */
+    sc->n += (long)((i - start - ascii) / 3); /* every character from U+2600 up has a cost */
     sc->sum += sum;
     sc->rare += rare / S_RARE;
     sc->latin_run = 0; /* such characters have no role in the latin tests */

@@ -65,16 +65,18 @@ static int convert_zh(tf_ctx *ctx, const char *src, size_t len, int final, tf__b
 /* What a whole block of lines was found not to need (see block_hints). */
 enum { HINT_NO_CLEANUP = 1, HINT_NO_NORMALIZE = 2 };
 
-/* Whether the stage can be skipped for this segment on the block's evidence. Cleanup is
- * still run on the first segment (a byte-order mark) and after a carriage return that ended
- * the previous segment; normalization only on a line no earlier stage changed. */
-static int skip_by_hint(tf_ctx *ctx, tf_stage stage, unsigned hints, const tf__pos *pos,
-                        int unchanged)
+/* The stages that may be skipped for this segment on the block's evidence. Cleanup is still
+ * run on the first segment (a byte-order mark) and after a carriage return that ended the
+ * previous segment; normalization only on a line no earlier stage changed (the caller
+ * checks that). Cleanup runs first, so its position and cr_pending are read as it would. */
+static unsigned skippable(const tf_ctx *ctx, unsigned hints)
 {
-    if (stage == TF_STAGE_CLEANUP && (hints & HINT_NO_CLEANUP) && pos->in_base != 0 &&
-        !ctx->cr_pending)
-        return 1;
-    return stage == TF_STAGE_NORMALIZE && (hints & HINT_NO_NORMALIZE) && unchanged;
+    unsigned skip = 0;
+    if ((hints & HINT_NO_CLEANUP) && ctx->pos[1].in_base != 0 && !ctx->cr_pending)
+        skip |= TF_STAGE_CLEANUP;
+    if (hints & HINT_NO_NORMALIZE)
+        skip |= TF_STAGE_NORMALIZE;
+    return skip;
 }
 
 /* Text that came through every stage unchanged and is still to be queued for output: a
@@ -104,11 +106,13 @@ static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsi
     const char *cur = seg;
     size_t cur_len = len;
     int binary = ctx->totals.binary;
-    for (size_t k = 0; k < sizeof STAGES / sizeof STAGES[0] && !binary; k++) {
-        if (!tf__stage_on(ctx, STAGES[k].stage))
+    unsigned on = binary ? 0 : ctx->stages, skip = hints ? skippable(ctx, hints) : 0;
+    for (size_t k = 0; k < sizeof STAGES / sizeof STAGES[0]; k++) {
+        unsigned stage = STAGES[k].stage;
+        if (!(on & stage))
             continue;
         tf__pos *pos = &ctx->pos[STAGES[k].index];
-        if (skip_by_hint(ctx, STAGES[k].stage, hints, pos, cur == seg)) {
+        if ((skip & stage) && (stage != TF_STAGE_NORMALIZE || cur == seg)) {
             pos->in_base += cur_len; /* unchanged, as if the stage had said so */
             pos->out_base += cur_len;
             continue;
