@@ -34,7 +34,7 @@ best() { # best CMD: the best of three wall-clock times, in seconds
 }
 printf '%-14s %12s %12s %12s %8s\n' file "textfix MB/s" "iconv MB/s" "cat MB/s" ratio
 for f in $D/clean-zh.txt $D/clean-en.txt; do
-    mb=$(echo "$(stat -c %s $f) / 1000000" | bc -l)
+    mb=$(echo "$(stat -L -c %s $f) / 1000000" | bc -l) # -L: the data may be a symbolic link
     cmp -s $f "$($T $f >$D/out.tmp; echo $D/out.tmp)" || echo "WARNING: $f changed"
     t1=$(best "$T $f")
     t2=$(best "cat $f | iconv -f UTF-8 -t UTF-8")

@@ -5,6 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <utf8proc.h>
 
 /* Code points that NFC leaves alone whatever surrounds them: they neither decompose nor
@@ -46,10 +49,71 @@ static int cjk_inert3(const unsigned char *s)
     return s[0] == 0xEF && s[1] >= 0xBC && !(s[1] == 0xBF && s[2] >= 0xB0);
 }
 
+/* Whether the non-ASCII character at s[*i] may need work; *i moves past it. */
+static int char_needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len, size_t *i)
+{
+    if (s[*i] >= 0xE4 && s[*i] <= 0xE9 && ctx->norm != TF_NORM_NFKC) {
+        *i += 3; /* U+4000-U+9FFF: ideographs and hexagrams, all inert (input is valid) */
+        return 0;
+    }
+    if (*i + 2 < len && ctx->norm != TF_NORM_NFKC && cjk_inert3(s + *i)) {
+        *i += 3; /* CJK punctuation, kana, fullwidth forms: the rest of most CJK text */
+        return 0;
+    }
+    uint32_t c;
+    *i += tf__utf8_next(s + *i, len - *i, &c);
+    if (c >= 0x80 && c <= 0x9F && !ctx->keep_controls)
+        return 1;
+    if (ctx->norm == TF_NORM_NONE)
+        return 0; /* only C1 controls matter then */
+    return ctx->norm == TF_NORM_NFKC ? c >= 0xA0 : !nfc_inert(c);
+}
+
+#ifdef __SSE2__
+/* The lead bytes among the 16 at s of characters that may not be inert under NFC: C2 (the C1
+ * controls), CC-E3 (U+0300-U+3FFF) and EA-FF. ASCII, continuation bytes, C3-CB (U+00C0-U+02FF)
+ * and E4-E9 (U+4000-U+9FFF) are inert as they stand. Compares are signed: C2 is -62, CC-E3
+ * -52..-29, EA-FF -22..-1. */
+static unsigned look16(const unsigned char *s)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i m = _mm_or_si128(
+        _mm_cmpeq_epi8(x, _mm_set1_epi8(-62)),
+        _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(-53)),
+                                   _mm_cmplt_epi8(x, _mm_set1_epi8(-28))),
+                     _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(-23)),
+                                   _mm_cmplt_epi8(x, _mm_setzero_si128()))));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+/* needs_work for NFC and for no normalization, sixteen bytes a step: only the characters whose
+ * lead look16 flags get the per-character test (input is valid UTF-8, so a flagged byte starts
+ * a character). Returns 1 as needs_work does, else 0 with *at where the blocks ended (maybe
+ * inside a character: the caller backs up to its start). */
+static int needs_work16(const tf_ctx *ctx, const unsigned char *s, size_t len, size_t *at)
+{
+    size_t b = 0;
+    for (; b + 16 <= len; b += 16)
+        for (unsigned m = look16(s + b); m; m &= m - 1) {
+            size_t i = b + (size_t)__builtin_ctz(m);
+            if (char_needs_work(ctx, s, len, &i))
+                return 1;
+        }
+    while (b > 0 && (s[b] & 0xC0) == 0x80)
+        b--;
+    *at = b;
+    return 0;
+}
+#endif
+
 /* 0 when the segment certainly needs no change, 1 when utf8proc must look. */
 static int needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len)
 {
     size_t i = 0;
+#ifdef __SSE2__
+    if (ctx->norm != TF_NORM_NFKC && needs_work16(ctx, s, len, &i))
+        return 1;
+#endif
     while (i < len) {
         while (i + 8 <= len) { /* ASCII eight bytes at a time */
             uint64_t w;
@@ -64,21 +128,7 @@ static int needs_work(const tf_ctx *ctx, const unsigned char *s, size_t len)
             i++;
             continue;
         }
-        if (s[i] >= 0xE4 && s[i] <= 0xE9 && ctx->norm != TF_NORM_NFKC) {
-            i += 3; /* U+4000-U+9FFF: ideographs and hexagrams, all inert (input is valid) */
-            continue;
-        }
-        if (i + 2 < len && ctx->norm != TF_NORM_NFKC && cjk_inert3(s + i)) {
-            i += 3; /* CJK punctuation, kana, fullwidth forms: the rest of most CJK text */
-            continue;
-        }
-        uint32_t c;
-        i += tf__utf8_next(s + i, len - i, &c);
-        if (c >= 0x80 && c <= 0x9F && !ctx->keep_controls)
-            return 1;
-        if (ctx->norm == TF_NORM_NONE)
-            continue; /* only C1 controls matter then */
-        if (ctx->norm == TF_NORM_NFKC ? c >= 0xA0 : !nfc_inert(c))
+        if (char_needs_work(ctx, s, len, &i))
             return 1;
     }
     return 0;

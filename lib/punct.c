@@ -764,12 +764,13 @@ static int report_evidence(tf_ctx *ctx, const tf__pos *pos)
     return tf__report_add(ctx, &ch) ? TF_E_NOMEM : 0;
 }
 
-int tf__punct_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
+/* The stage past its first test. Out of line, so that the common case (see below) does not
+ * pay for this part's register saves on every line. */
+__attribute__((noinline)) static int punct_work(tf_ctx *ctx, const char *src, size_t len,
+                                                tf__buf *out, tf__pos *pos)
 {
     const unsigned char *s = (const unsigned char *)src;
     struct tf__punct_state *st = &ctx->punct_state;
-    if (ctx->punct == TF_PUNCT_KEEP || (ctx->punct == TF_PUNCT_AUTO && st->seen.fullwidth))
-        return 1; /* off, or the stream showed it was not flattened: the common case */
     if (all_ascii(s, len))
         return 1;
     if (ctx->punct == TF_PUNCT_AUTO) {
@@ -790,4 +791,11 @@ int tf__punct_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf
     if (ctx->punct == TF_PUNCT_AUTO && report_evidence(ctx, pos))
         return TF_E_NOMEM;
     return convert(&v);
+}
+
+int tf__punct_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
+{
+    if (ctx->punct == TF_PUNCT_KEEP || (ctx->punct == TF_PUNCT_AUTO && ctx->punct_state.seen.fullwidth))
+        return 1; /* off, or the stream showed it was not flattened: the common case */
+    return punct_work(ctx, src, len, out, pos);
 }

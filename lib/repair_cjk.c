@@ -436,32 +436,88 @@ static inline uint32_t utf8_3_at(const unsigned char *u, size_t len, size_t i)
     return ((uint32_t)(u[i] & 0x0F) << 12) | ((uint32_t)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
 }
 
+/* The five chains packed into two words for scan_cjk_run, each prefix at the bit of the
+ * entry's nibble it is ANDed with (nibble bit 0: L C, 1: C L, 2: C C): t1 holds r at bit 2,
+ * p at bit 1 and q at bit 0, t2 holds a at bit 2 and b at bit 1. A step is then one AND for
+ * the hit and a few shifts for the new state, with no moves between five registers:
+ * t1 & v has r & cc (the new q) at bit 2, p & cl (the new a) at bit 1 and q & lc (the new b)
+ * at bit 0; the new r and p are cl and lc, v's bits 1 and 0, moved up one. Equal to
+ * chain_step for an entry without S_C1; an S_C1 entry goes through chain_step itself. */
+typedef struct {
+    uint32_t t1, t2;
+} packed_chain;
+
+#define NIB_BITS12 ((B0 << 1) | (B0 << 2))
+
+static inline packed_chain chain_pack(const chain *k)
+{
+    packed_chain t = {(k->r << 2) | (k->p << 1) | k->q, (k->a << 2) | (k->b << 1)};
+    return t;
+}
+
+static inline void chain_unpack(packed_chain t, chain *k)
+{
+    k->r = (t.t1 >> 2) & B0;
+    k->p = (t.t1 >> 1) & B0;
+    k->q = t.t1 & B0;
+    k->a = (t.t2 >> 2) & B0;
+    k->b = (t.t2 >> 1) & B0;
+}
+
+static inline uint32_t packed_step(packed_chain *t, uint32_t v)
+{
+    uint32_t hit = t->t2 & v; /* a & cc at bit 2, b & cl at bit 1 */
+    uint32_t x = t->t1 & v;
+    t->t2 = (x << 1) & NIB_BITS12;
+    t->t1 = ((v << 1) & NIB_BITS12) | ((x >> 2) & B0);
+    return hit;
+}
+
+/* The three-byte character at u[i] into *cp: 0 when none starts there. Where the machine is
+ * little-endian and a fourth byte can be read, one load and one compare. */
+static inline int cjk3_at(const unsigned char *u, size_t len, size_t i, uint32_t *cp)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (__builtin_expect(i + 4 <= len, 1)) { /* utf8_3_at, with the four bytes at hand */
+        uint32_t w;
+        memcpy(&w, u + i, 4);
+        w ^= 0x8080E0u; /* the lead's and continuations' marker bits become 0 */
+        if (w & 0xC0C0F0u)
+            return 0;
+        *cp = ((w & 0x0Fu) << 12) | ((w >> 2) & 0xFC0u) | ((w >> 16) & 0x3Fu);
+        return 1;
+    }
+#endif
+    return i + 3 <= len && (*cp = utf8_3_at(u, len, i)) != 0;
+}
+
 /* The bulk of CJK text: three-byte characters of U+2600 and up other than U+FFFD (which has
  * rules of its own; both are S_STOP in the table), from u[i] on, in a tight loop with the state
  * in registers. Per character: one load to decode, one table read, one test that sends a
  * character whose cost is not filled in yet or a halfwidth katakana to the slow path, the
  * cost summed with one shift, and the chain's step.
+ * Runs of ASCII between such characters are passed over here too, as scan_ascii would (after
+ * one of these characters no latin run is open and the latin class is 0, so ASCII only
+ * resets the chains): Chinese lines mix in ASCII every few characters, and leaving the loop
+ * for each run cost as much as the characters.
  * Returns where the run ends. */
 static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u,
                            size_t len, size_t i)
 {
-    size_t start = i;
-    chain k = sc->k;
+    size_t start = i, ascii = 0; /* ascii: the bytes of the ASCII runs passed over */
+    packed_chain t = chain_pack(&sc->k);
     long sum = 0, rare = 0; /* rare: the sum of the entries' S_RARE bits */
     for (;;) {
         uint32_t cp;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        if (__builtin_expect(i + 4 <= len, 1)) { /* utf8_3_at, with the four bytes at hand */
-            uint32_t w;
-            memcpy(&w, u + i, 4);
-            w ^= 0x8080E0u; /* the lead's and continuations' marker bits become 0 */
-            if (w & 0xC0C0F0u)
+        if (!cjk3_at(u, len, i, &cp)) {
+            if (i == start || i >= len || u[i] >= 0x80)
                 break;
-            cp = ((w & 0x0Fu) << 12) | ((w >> 2) & 0xFC0u) | ((w >> 16) & 0x3Fu);
-        } else
-#endif
-        if (i + 3 > len || (cp = utf8_3_at(u, len, i)) == 0)
-            break;
+            t.t1 = t.t2 = 0; /* scan_ascii's reset of the chains; the rest is a no-op here */
+            size_t end = ascii_end(u, len, i + 1);
+            ascii += end - i;
+            i = end;
+            continue;
+        }
         uint32_t v = tab[cp]; /* a three-byte U+0000 is S_STOP too */
         if (__builtin_expect((v & (S_PENDING | S_STOP | S_C1)) != 0, 0)) {
             if (v & S_STOP)
@@ -470,28 +526,25 @@ static size_t scan_cjk_run(uint32_t *tab, scan_state *sc, const unsigned char *u
             if (v & S_C1) {
                 sum += cost_of(v);
                 rare += v & S_RARE;
+                chain k;
+                chain_unpack(t, &k);
                 if (chain_step(&k, v))
                     sc->cjk = 1;
+                t = chain_pack(&k);
                 i += 3;
                 continue;
             }
         }
         sum += cost_of(v);
         rare += v & S_RARE;
-        uint32_t lc = v & B0, cl = (v >> 1) & B0, cc = (v >> 2) & B0; /* chain_step */
-        if (__builtin_expect(((k.a & cc) | (k.b & cl)) != 0, 0))
-            sc->cjk = 1; /* in memory: the loop is short of registers */
-        k.b = k.q & lc;
-        k.a = k.p & cl;
-        k.q = k.r & cc;
-        k.p = lc;
-        k.r = cl;
+        if (__builtin_expect(packed_step(&t, v) != 0, 0))
+            sc->cjk = 1;
         i += 3;
     }
     if (i == start)
         return i;
-    sc->k = k;
-    sc->n += (long)((i - start) / 3); /* every character from U+2600 up has a cost */
+    chain_unpack(t, &sc->k);
+    sc->n += (long)((i - start - ascii) / 3); /* every character from U+2600 up has a cost */
     sc->sum += sum;
     sc->rare += rare / S_RARE;
     sc->latin_run = 0; /* such characters have no role in the latin tests */

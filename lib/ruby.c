@@ -13,6 +13,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_LETTERS 64 /* longest annotation looked at, in letters */
 #define MAX_CHARS 8    /* most characters one annotation may cover */
@@ -617,7 +620,47 @@ static int annotation_at(tf_ctx *ctx, const char *src, size_t len, size_t i, siz
     return 1;
 }
 
-int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
+/* Whether the byte at s[i] starts what the stage looks for: '?' or U+FFFD (a lost character)
+ * or an opening parenthesis, '(' or '（'. */
+static int ruby_mark_at(const unsigned char *s, size_t len, size_t i)
+{
+    if (s[i] != 0xEF)
+        return 1; /* '?' or '(': the only other bytes the caller asks about */
+    return i + 2 < len && ((s[i + 1] == 0xBF && s[i + 2] == 0xBD) ||
+                           (s[i + 1] == 0xBC && s[i + 2] == 0x88));
+}
+
+/* Whether the segment holds nothing the stage acts on (see ruby_mark_at), in one pass rather
+ * than the four searches below: most lines have none, and Chinese lines have many 0xEF bytes
+ * (fullwidth punctuation) that are only looked at here. */
+static int ruby_quiet(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    /* The last block overlaps the one before (lines are short); bytes seen are masked off. */
+    for (; len >= 16 && i < len; i += 16) {
+        size_t at = i + 16 <= len ? i : len - 16;
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('?')),
+                                      _mm_cmpeq_epi8(x, _mm_set1_epi8('('))),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8((char)0xEF))));
+        for (m &= 0xFFFFu << (i - at); m; m &= m - 1)
+            if (ruby_mark_at(s, len, at + (size_t)__builtin_ctz(m)))
+                return 0;
+        i = at;
+    }
+#endif
+    for (; i < len; i++)
+        if ((s[i] == '?' || s[i] == '(' || s[i] == 0xEF) && ruby_mark_at(s, len, i))
+            return 0;
+    return 1;
+}
+
+/* The stage for a segment that holds a lost character or a parenthesis. Kept out of line so
+ * that the quiet lines do not pay for its register saves. */
+__attribute__((noinline)) static int ruby_work(tf_ctx *ctx, const char *src, size_t len,
+                                               tf__buf *out, tf__pos *pos)
 {
     const unsigned char *s = (const unsigned char *)src;
     int maybe_lost = memchr(s, '?', len) || has_replacement(s, len);
@@ -647,4 +690,11 @@ int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf_
     if (!changed)
         return 1;
     return tf__buf_append(out, s + copied, len - copied) ? TF_E_NOMEM : 0;
+}
+
+int tf__ruby_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos)
+{
+    if (ruby_quiet((const unsigned char *)src, len))
+        return 1; /* unchanged: no lost character and no parenthesis */
+    return ruby_work(ctx, src, len, out, pos);
 }

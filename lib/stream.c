@@ -65,32 +65,80 @@ static int convert_zh(tf_ctx *ctx, const char *src, size_t len, int final, tf__b
 /* What a whole block of lines was found not to need (see block_hints). */
 enum { HINT_NO_CLEANUP = 1, HINT_NO_NORMALIZE = 2 };
 
-/* Whether the stage can be skipped for this segment on the block's evidence. Cleanup is
- * still run on the first segment (a byte-order mark) and after a carriage return that ended
- * the previous segment; normalization only on a line no earlier stage changed. */
-static int skip_by_hint(tf_ctx *ctx, tf_stage stage, unsigned hints, const tf__pos *pos,
-                        int unchanged)
+/* The stages that may be skipped for this segment on the block's evidence. Cleanup is still
+ * run on the first segment (a byte-order mark) and after a carriage return that ended the
+ * previous segment; normalization only on a line no earlier stage changed (the caller
+ * checks that). Cleanup runs first, so its position and cr_pending are read as it would. */
+static unsigned skippable(const tf_ctx *ctx, unsigned hints)
 {
-    if (stage == TF_STAGE_CLEANUP && (hints & HINT_NO_CLEANUP) && pos->in_base != 0 &&
-        !ctx->cr_pending)
-        return 1;
-    return stage == TF_STAGE_NORMALIZE && (hints & HINT_NO_NORMALIZE) && unchanged;
+    unsigned skip = 0;
+    if ((hints & HINT_NO_CLEANUP) && ctx->pos[1].in_base != 0 && !ctx->cr_pending)
+        skip |= TF_STAGE_CLEANUP;
+    if (hints & HINT_NO_NORMALIZE)
+        skip |= TF_STAGE_NORMALIZE;
+    return skip;
 }
 
-/* Runs one segment through the enabled text stages and queues the result for output. */
-static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsigned hints)
+/* Text that came through every stage unchanged and is still to be queued for output: a
+ * stretch of the input text, whole lines in a row, so it is copied once rather than line by
+ * line. */
+typedef struct {
+    const char *at;
+    size_t len;
+    tf_out_buffer *out; /* the caller's output buffer, or NULL */
+} unchanged_run;
+
+static int flush_unchanged(tf_ctx *ctx, unchanged_run *run)
+{
+    if (!run->len)
+        return 0;
+    if (run->out && outq_held(ctx) == 0) {
+        /* Nothing is queued before it: straight into the caller's buffer, as far as it has
+         * room, rather than through the queue (one copy of every clean byte fewer). */
+        tf_out_buffer *out = run->out;
+        size_t room = out->size - out->pos, n = run->len < room ? run->len : room;
+        if (n) {
+            memcpy((char *)out->dst + out->pos, run->at, n);
+            out->pos += n;
+            ctx->totals.bytes_out += n;
+            run->at += n;
+            run->len -= n;
+        }
+        if (!run->len)
+            return 0;
+    }
+    if (tf__buf_append(&ctx->outq, run->at, run->len))
+        return TF_E_NOMEM;
+    ctx->totals.bytes_out += run->len;
+    run->len = 0;
+    return 0;
+}
+
+/* Runs one segment through the enabled text stages and queues the result for output. With a
+ * run given, an unchanged segment right after it is added to it, not queued yet. */
+static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsigned hints,
+                       unchanged_run *run)
 {
     const char *cur = seg;
     size_t cur_len = len;
     int binary = ctx->totals.binary;
-    for (size_t k = 0; k < sizeof STAGES / sizeof STAGES[0] && !binary; k++) {
-        if (!tf__stage_on(ctx, STAGES[k].stage))
+    unsigned on = binary ? 0 : ctx->stages, skip = hints ? skippable(ctx, hints) : 0;
+    /* Unrolled, the table's entries are constants: direct calls and fixed offsets, which
+     * matters at one pass of this loop per line. */
+#pragma GCC unroll 8
+    for (size_t k = 0; k < sizeof STAGES / sizeof STAGES[0]; k++) {
+        unsigned stage = STAGES[k].stage;
+        if (!(on & stage))
             continue;
+        tf__pos *pos = &ctx->pos[STAGES[k].index];
+        if ((skip & stage) && (stage != TF_STAGE_NORMALIZE || cur == seg)) {
+            pos->in_base += cur_len; /* unchanged, as if the stage had said so */
+            pos->out_base += cur_len;
+            continue;
+        }
         tf__buf *next = cur == ctx->seg_a.data ? &ctx->seg_b : &ctx->seg_a;
         tf__buf_clear(next);
-        tf__pos *pos = &ctx->pos[STAGES[k].index];
-        int rc = skip_by_hint(ctx, STAGES[k].stage, hints, pos, cur == seg)
-                     ? 1 : STAGES[k].fn(ctx, cur, cur_len, next, pos);
+        int rc = STAGES[k].fn(ctx, cur, cur_len, next, pos);
         if (rc < 0)
             return rc;
         size_t out_len = rc == 1 ? cur_len : next->len;
@@ -101,9 +149,17 @@ static int run_segment(tf_ctx *ctx, const char *seg, size_t len, int final, unsi
             cur_len = next->len;
         }
     }
+    int zh = ctx->zh && tf__stage_on(ctx, TF_STAGE_ZH) && !binary;
+    if (run && cur == seg && !zh && (!run->len || run->at + run->len == seg)) {
+        run->at = run->len ? run->at : seg;
+        run->len += len;
+        return 0;
+    }
+    int rc = run ? flush_unchanged(ctx, run) : 0;
+    if (rc)
+        return rc;
     size_t before = ctx->outq.len;
-    int rc = 0;
-    if (ctx->zh && tf__stage_on(ctx, TF_STAGE_ZH) && !binary)
+    if (zh)
         rc = convert_zh(ctx, cur, cur_len, final, &ctx->outq);
     else if (tf__buf_append(&ctx->outq, cur, cur_len))
         rc = TF_E_NOMEM;
@@ -156,12 +212,13 @@ static void prime_stages(tf_ctx *ctx, const tf__buf *t)
 }
 
 /* Cuts complete segments off the decoded text; with final, the rest too. */
-static int cut_segments(tf_ctx *ctx, int final)
+static int cut_segments(tf_ctx *ctx, int final, tf_out_buffer *out)
 {
     tf__buf *t = &ctx->text;
     size_t start = 0, hint_end = 0;
     unsigned hints = 0;
     int rc = 0;
+    unchanged_run run = {NULL, 0, out};
     if (ctx->dec)
         prime_stages(ctx, t);
     while (rc == 0 && start < t->len) {
@@ -191,9 +248,11 @@ static int cut_segments(tf_ctx *ctx, int final)
         }
         ctx->nl_scanned = 0;
         rc = run_segment(ctx, (const char *)s, n, final && start + n == t->len,
-                         start + n <= hint_end ? hints : 0);
+                         start + n <= hint_end ? hints : 0, &run);
         start += n;
     }
+    if (rc == 0)
+        rc = flush_unchanged(ctx, &run); /* before the text it points into is consumed */
     tf__buf_consume(t, start);
     return rc;
 }
@@ -271,7 +330,7 @@ static int start_decoder(tf_ctx *ctx, int final)
 }
 
 /* Decodes what the raw buffer holds into the text buffer and cuts segments. */
-static int decode_pending(tf_ctx *ctx, int final)
+static int decode_pending(tf_ctx *ctx, int final, tf_out_buffer *out)
 {
     size_t used = 0;
     const unsigned char *w = (const unsigned char *)(ctx->window.data ? ctx->window.data : "");
@@ -279,7 +338,7 @@ static int decode_pending(tf_ctx *ctx, int final)
     if (rc)
         return rc;
     tf__buf_consume(&ctx->window, used);
-    return cut_segments(ctx, final);
+    return cut_segments(ctx, final, out);
 }
 
 static void drain(tf_ctx *ctx, tf_out_buffer *out)
@@ -316,7 +375,7 @@ static size_t take_input(tf_ctx *ctx, tf_in_buffer *in)
     return n;
 }
 
-static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir)
+static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir, tf_out_buffer *out)
 {
     while (outq_held(ctx) < OUTQ_HIGH) {
         size_t took = take_input(ctx, in);
@@ -331,13 +390,13 @@ static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir)
             if (rc)
                 return rc;
         }
-        int rc = took || final || !ctx->decoded_once ? decode_pending(ctx, final) : 0;
+        int rc = took || final || !ctx->decoded_once ? decode_pending(ctx, final, out) : 0;
         ctx->decoded_once = 1;
         if (rc)
             return rc;
         if (final && ctx->window.len == 0 && ctx->text.len == 0) {
             /* Let the conversion stage emit what it held for phrase context. */
-            if (ctx->zh && ctx->zh_carry.len && (rc = run_segment(ctx, "", 0, 1, 0)))
+            if (ctx->zh && ctx->zh_carry.len && (rc = run_segment(ctx, "", 0, 1, 0, NULL)))
                 return rc;
             ctx->dec_done = 1;
             return 0;
@@ -346,7 +405,7 @@ static int step(tf_ctx *ctx, tf_in_buffer *in, tf_directive dir)
             break;
     }
     if (dir == TF_FLUSH && in->pos == in->size && outq_held(ctx) < OUTQ_HIGH)
-        return cut_segments(ctx, 1); /* emit the partial line the caller asked for */
+        return cut_segments(ctx, 1, out); /* emit the partial line the caller asked for */
     return 0;
 }
 
@@ -365,7 +424,7 @@ int tf_fix_stream(tf_ctx *ctx, tf_out_buffer *out, tf_in_buffer *in, tf_directiv
     drain(ctx, out);
     int rc = 0;
     if (!ctx->dec_done)
-        rc = step(ctx, in, dir);
+        rc = step(ctx, in, dir, out);
     drain(ctx, out);
     if (tf__report_finalize(ctx) && rc == 0)
         rc = TF_E_NOMEM;

@@ -2,6 +2,9 @@
 #include "utf8.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Validates non-ASCII text from s[i] up to the first ASCII byte or the first invalid
  * sequence; returns where it stopped. Three-byte characters (all of CJK) are checked as one
@@ -29,10 +32,60 @@ static size_t multibyte_run(const unsigned char *s, size_t len, size_t i, int *b
     return i;
 }
 
+#ifdef __SSE2__
+/* Whether the 16 bytes at s are valid as far as they go: ASCII, two-byte characters (lead
+ * C2-DF) and three-byte ones whose lead (E1-EC, EE-EF) takes any two continuation bytes, the
+ * bulk of CJK and of European text; anything else (E0, ED and four-byte leads need the
+ * general path's range checks) makes it 0. Each byte class is a bit mask, and the
+ * continuation bytes must be exactly the ones the leads call for, those *carry says the
+ * previous block's last leads still call for included; on success *carry becomes what this
+ * block's last leads call for in the next (bits 0-1). Blocks follow each other at a fixed
+ * step, so the loop does not wait on where a character ends. SSE2 compares are signed:
+ * 80-BF are -128..-65, C2-DF -62..-33, E1-EF -31..-17 (ED is -19). */
+static int valid16(const unsigned char *s, unsigned *carry)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    unsigned high = (unsigned)_mm_movemask_epi8(x);
+    if (high == 0)
+        return *carry == 0;
+    unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(-64)));
+    unsigned lead2 = (unsigned)_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(-63)), _mm_cmplt_epi8(x, _mm_set1_epi8(-32))));
+    unsigned lead3 = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(
+        _mm_cmpeq_epi8(x, _mm_set1_epi8(-19)),
+        _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(-32)), _mm_cmplt_epi8(x, _mm_set1_epi8(-16)))));
+    unsigned want = *carry | (lead2 << 1) | (lead3 << 1) | (lead3 << 2);
+    if ((high & ~(cont | lead2 | lead3)) || (cont ^ (want & 0xFFFFu)))
+        return 0;
+    *carry = want >> 16;
+    return 1;
+}
+
+/* Validates sixteen bytes a step from s[i] (a character's start) while valid16 says yes;
+ * returns where the last whole character before the stop ends. */
+static size_t valid_blocks(const unsigned char *s, size_t len, size_t i)
+{
+    unsigned carry = 0;
+    while (i + 16 <= len && valid16(s + i, &carry))
+        i += 16;
+    if (carry) { /* a character under way: back to its lead, one or two bytes back */
+        i--;
+        if ((s[i] & 0xC0) == 0x80)
+            i--;
+    }
+    return i;
+}
+#endif
+
 size_t tf__utf8_valid_prefix(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+#ifdef __SSE2__
+        /* Sixteen bytes a step while they are simple; the scalar path below takes the rest
+         * (one run of ASCII and one of multibyte characters) and comes back here. */
+        i = valid_blocks(s, len, i);
+#endif
         /* Skip ASCII eight bytes at a time: clean text is mostly ASCII or long runs of it,
          * and this keeps the UTF-8 fast path close to memcpy speed. */
         while (i + 8 <= len) {
