@@ -120,6 +120,18 @@ static size_t skip_ascii(const unsigned char *u, size_t len, size_t i)
     return i;
 }
 
+#define HAN_N 0x5200u /* U+4E00..U+9FFF, the model's Han table */
+
+/* The index in the Han table of the character at u[i] (valid UTF-8), or HAN_N or more when it
+ * is not one of U+4E00..U+9FFF: one unsigned compare tells, as a lead byte below E4 or above
+ * E9 (or U+4000..U+4DFF) lands outside. */
+static inline uint32_t han_index(const unsigned char *u, size_t len, size_t i)
+{
+    if (i + 2 >= len)
+        return HAN_N;
+    return ((uint32_t)(u[i] - 0xE4) << 12 | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu)) - 0xE00;
+}
+
 /* Whether s[i] is a flattened mark (! ? ; :) ending the line right after CJK while a 【 or
  * 「 opened earlier in the line is still open: a title cut by a lost byte, whose closing
  * bracket's lead merged into the mark NFKC then flattened. Clean text closes its brackets. */
@@ -161,17 +173,21 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk, con
             i = skip_ascii(u, len, i + 1);
             continue;
         }
-        if (b >= 0xE4 && b <= 0xE9 && i + 2 < len) { /* U+4E00..U+9FFF: the table */
-            /* A tight loop over the run of ideographs: most of CJK text, one table read and
-             * a clamped sum a character. */
+        uint32_t k = han_index(u, len, i);
+        if (k < HAN_N) {
+            /* U+4E00..U+9FFF, the table's range: a tight loop over the run of ideographs,
+             * most of CJK text. A common character leaves a zero sum at zero, so the sum is
+             * only kept up after a rare one. */
             do {
-                uint32_t cp = (u[i] & 0xFu) << 12 | (u[i + 1] & 0x3Fu) << 6 | (u[i + 2] & 0x3Fu);
-                acc += (int)tf__model_han_cost[cp - 0x4E00] - drift;
-                acc = acc < 0 ? 0 : acc;
-                if (acc > trigger)
-                    return i;
+                int c = tf__model_han_cost[k] - drift;
+                if (c > 0 || acc) {
+                    acc += c;
+                    acc = acc < 0 ? 0 : acc;
+                    if (acc > trigger)
+                        return i;
+                }
                 i += 3;
-            } while (i + 2 < len && u[i] >= 0xE4 && u[i] <= 0xE9);
+            } while ((k = han_index(u, len, i)) < HAN_N);
             after_cjk = *cjk = 1;
             continue;
         }
