@@ -259,10 +259,13 @@ static void remember(tf_ctx *ctx, const char *s, size_t len)
 /* Whether a suspect place is worth a search. A rare Han character the document has used before
  * (it is in the recent text) is its vocabulary, not damage. A lone letter in Simplified text
  * is an abbreviation (`C函数`): GB2312 has no trail byte that reads as ASCII. */
-static int worth_search(const tf_ctx *ctx, const char *s, size_t len, size_t a)
+static int worth_search(const tf_ctx *ctx, const char *s, size_t len, size_t a, int *script)
 {
-    if ((unsigned char)s[a] < 0x80)
-        return tf__resync_script(s, len) != 1;
+    if ((unsigned char)s[a] < 0x80) {
+        if (*script < 0) /* once a segment: many letters may be glued to its CJK */
+            *script = tf__resync_script(s, len);
+        return *script != 1;
+    }
     size_t n = next_char(s, len, a) - a;
     if (!tf__is_han(tf__utf8_at(s, len, a)))
         return 1; /* a lone katakana, U+FFFD: damage whatever the document said before */
@@ -276,9 +279,9 @@ static int resync_scan(tf_ctx *ctx, const char *src, size_t len, size_t a, const
     tf__resync_fix fix = {0};
     tf__buf_init(&fix.text, 1 << 16);
     size_t copied = 0;
-    int rc = 0, cjk = 0;
+    int rc = 0, cjk = 0, script = -1;
     for (int k = 0; k < MAX_SEARCHES && a < len && rc == 0; k++) {
-        if (!worth_search(ctx, src, len, a)) {
+        if (!worth_search(ctx, src, len, a, &script)) {
             fix.found = 0;
         } else if (tf__resync_search(ctx, src, len, copied, a, &fix)) {
             rc = TF_E_NOMEM;
@@ -323,10 +326,10 @@ void tf__resync_prime(tf_ctx *ctx, const char *text, size_t len)
         size_t end = nl ? (size_t)(nl - text) + 1 : len;
         const char *s = text + line;
         size_t n = end - line;
-        int cjk = 0;
+        int cjk = 0, script = -1;
         size_t a = next_suspect(s, n, 0, &cjk, CLEAN_BAR);
         for (; a < n && searches < PRIME_SEARCHES; searches++) {
-            if (!worth_search(ctx, s, n, a) || tf__resync_search(ctx, s, n, 0, a, &fix) ||
+            if (!worth_search(ctx, s, n, a, &script) || tf__resync_search(ctx, s, n, 0, a, &fix) ||
                 !fix.found) {
                 a = next_suspect(s, n, next_char(s, n, a), &cjk, CLEAN_BAR);
                 continue;

@@ -166,6 +166,8 @@ typedef struct {
     int use_cache; /* the document cache re-ranks guesses (only for the final candidate) */
     double discount; /* nats off every need: the document has shown damage already */
     int script;      /* the segment's Chinese script (tf__resync_script), 0 if unclear */
+    const void *mapped; /* the codec slot_* hold the bytes of, NULL before the first */
+    uint16_t slot_cp[256], slot_bytes[256];
     /* the last-character guess at each boundary, which runs from many starts share */
     struct {
         uint32_t l, want;
@@ -250,18 +252,21 @@ enum {
 /* The codec bytes of every zone character, ASCII marks taken as `marks` says. Every cell of
  * the table is looked up in a small hash of the zone's characters: no iconv, and the bytes
  * agree with the decoding. Returns whether the mode made a difference (for MARKS_RAW: 1). */
-static int encode_zone(zone *z, const codec *c, int marks)
+/* The codec bytes of each of the zone's characters, in a small hash (z->slot_*), found by
+ * one pass over the codec's table; kept while the codec stays the same. */
+static void map_zone(zone *z, const codec *c)
 {
-    int changed = marks == MARKS_RAW;
-    uint16_t slot_cp[256] = {0};
-    uint16_t slot_bytes[256] = {0};
+    if (z->mapped == c)
+        return;
+    memset(z->slot_cp, 0, sizeof z->slot_cp);
+    memset(z->slot_bytes, 0, sizeof z->slot_bytes);
     for (int k = 0; k < z->n; k++) {
         uint32_t cp = z->cp[k];
         if (cp >= 0x80 && cp < 0x10000) {
             unsigned h = (cp * 2654435761u) >> 24;
-            while (slot_cp[h] && slot_cp[h] != cp)
+            while (z->slot_cp[h] && z->slot_cp[h] != cp)
                 h = (h + 1) & 255;
-            slot_cp[h] = (uint16_t)cp;
+            z->slot_cp[h] = (uint16_t)cp;
         }
     }
     unsigned nt = c->trail_hi - c->trail_lo + 1;
@@ -271,12 +276,19 @@ static int encode_zone(zone *z, const codec *c, int marks)
             if (!row[t])
                 continue;
             unsigned h = (row[t] * 2654435761u) >> 24;
-            while (slot_cp[h] && slot_cp[h] != row[t])
+            while (z->slot_cp[h] && z->slot_cp[h] != row[t])
                 h = (h + 1) & 255;
-            if (slot_cp[h] && !slot_bytes[h])
-                slot_bytes[h] = (uint16_t)(lead << 8 | (t + c->trail_lo));
+            if (z->slot_cp[h] && !z->slot_bytes[h])
+                z->slot_bytes[h] = (uint16_t)(lead << 8 | (t + c->trail_lo));
         }
     }
+    z->mapped = c;
+}
+
+static int encode_zone(zone *z, const codec *c, int marks)
+{
+    int changed = marks == MARKS_RAW;
+    map_zone(z, c);
     z->c = c;
     z->marks = marks;
     unsigned at = 0;
@@ -306,9 +318,9 @@ static int encode_zone(zone *z, const codec *c, int marks)
         }
         if (cp >= 0x80 && cp < 0x10000) {
             unsigned h = (cp * 2654435761u) >> 24;
-            while (slot_cp[h] && slot_cp[h] != cp)
+            while (z->slot_cp[h] && z->slot_cp[h] != cp)
                 h = (h + 1) & 255;
-            bytes = slot_bytes[h];
+            bytes = z->slot_bytes[h];
         }
         z->nb[k] = bytes ? 2 : 0;
         if (bytes) {
@@ -336,6 +348,7 @@ static int make_zone(zone *z, const char *s, size_t len, size_t at)
     }
     z->s = s;
     z->len = len;
+    z->mapped = NULL;
     z->before = from > 0 ? tf__utf8_at(s, len, tf__utf8_prev(s, from)) : 0;
     z->n = 0;
     int at_k = 0;
