@@ -338,6 +338,30 @@ CLASS_EMIT = {"START": 0, "SPACE": 0, "NEWLINE": 0, "DIGIT": 2.3, "APUNCT": 4.0,
               "HAN": 14.0,
               "KANA": 8.0, "HANGUL": 14.0, "CJKP": 5.0, "SYM": 4.0, "OLET": 4.0, "MARK": 3.0,
               "ODIGIT": 3.0, "RARE": 4.0, "BAD": 12.0}
+# A Latin, Cyrillic or Greek letter outside the bigram alphabet that a single-byte codec makes
+# of a high byte: none of the languages above writes it (Lithuanian ų į, Maltese ċ). Its letter
+# index is 0, so its neighbours pay only word-edge costs; it must still cost more than the
+# rarest letters of the alphabet (about 10 nats alone), or a codec that makes such letters of
+# French or Danish bytes (`ø` as `ų` in windows-1257, `å` as `ċ` in ISO-8859-3) reads better
+# than the right one. Other letters outside the alphabet (Latin Extended-B, archaic Cyrillic)
+# come from no single-byte misreading and keep CLASS_EMIT's cost.
+LETTER_UNSEEN_EMIT = 10.0
+SINGLE_BYTE_CODECS = ["cp125%d" % k for k in range(9)] + \
+    ["iso8859_%d" % k for k in (2, 3, 4, 5, 7, 9, 10, 13, 14, 15, 16)] + \
+    ["koi8_r", "koi8_u", "mac_roman", "cp437"]  # those lib/detect.c knows by name
+
+
+def single_byte_letter(cp):
+    """Whether a single-byte codec of SINGLE_BYTE_CODECS has cp as one of its high bytes."""
+    for codec in SINGLE_BYTE_CODECS:
+        try:
+            if chr(cp).encode(codec)[0] >= 0x80:
+                return True
+        except UnicodeEncodeError:
+            pass
+    return False
+
+
 APUNCT_EMIT = {",": 1.2, ".": 1.2, "'": 2.5, '"': 2.5, "(": 2.5, ")": 2.5, "-": 2.2, ":": 2.5,
                ";": 3.0, "!": 3.0, "?": 3.0, "/": 3.0, "_": 3.5, "=": 3.5, "*": 3.5,
                "&": 3.5, "#": 3.5, "%": 3.5, "<": 3.5, ">": 3.5, "[": 3.5, "]": 3.5,
@@ -365,6 +389,8 @@ def emit_cost(cp, cls, lidx):
     name = CLASSES[cls]
     if name[:3] in LETTER_SCRIPTS and lidx.get(lower1(cp)):
         return 0.0  # the letter bigram is the whole cost
+    if name[:3] in LETTER_SCRIPTS and single_byte_letter(cp):
+        return LETTER_UNSEEN_EMIT
     if name == "APUNCT":
         return APUNCT_EMIT.get(chr(cp), 4.0)
     if name in ("SPACE", "NEWLINE"):
