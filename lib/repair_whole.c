@@ -325,6 +325,21 @@ static long final_ok(const char *s, size_t len, int cjk)
 /* Two or more multibyte UTF-8 characters from the bytes are evidence of their own: a short
  * word of rare Han (`形縮`) may then score lower. */
 #define MIN_PER_CHAR_UTF8 (-12.5)
+/* A three- or four-byte UTF-8 character is more evidence still: the bytes of a wrong reading
+ * form one by chance about once in 256 places (a lead E0..F4, then two continuations), so
+ * for the floor above each counts log 256 nats in the decoding's favour. Without it two rare
+ * Han (`蹻蹻` from EUC-JP mojibake) fall under the floor while a wrong codec's two-byte
+ * garble (`ǁ֫У`) clears it and wins. */
+#define LONG_UTF8_CREDIT 5.5
+
+/* The floor's credit for the long UTF-8 characters of a decoding s[0..len). */
+static double long_utf8_credit(const char *s, size_t len)
+{
+    long n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += (unsigned char)s[i] >= 0xE0;
+    return LONG_UTF8_CREDIT * (double)n;
+}
 
 typedef struct {
     tf__repair_state *st;
@@ -386,8 +401,9 @@ static void offer(whole *w, const char *text, size_t len, long wide, const char 
     double gain = after - w->before;
     double m = wide ? utf8_margin(wide) : latin_margin(w->nhigh);
     double m_now = wide ? utf8_margin(wide) : latin_margin_now(w->now_high);
-    if (n == 0 || after / (double)n < (wide >= 2 ? MIN_PER_CHAR_UTF8 : MIN_PER_CHAR) || gain <= m || after - w->now <= m_now ||
-        gain <= w->best_gain)
+    double floor_score = wide >= 2 ? after + long_utf8_credit(text, len) : after;
+    if (n == 0 || floor_score / (double)n < (wide >= 2 ? MIN_PER_CHAR_UTF8 : MIN_PER_CHAR) ||
+        gain <= m || after - w->now <= m_now || gain <= w->best_gain)
         return;
     w->best_gain = gain;
     snprintf(w->best_rule, sizeof w->best_rule, rule, label);
