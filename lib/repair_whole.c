@@ -436,11 +436,15 @@ static int script_of(uint32_t c)
 
 /* Blocks running text hardly uses but a wrong codec's reading of UTF-8 bytes often lands in:
  * CJK radicals, supplemental punctuation, bopomofo, CJK compatibility, small form variants
- * (`⺎`, `⸍`, `㎸`). The model scores some of them like common symbols. */
+ * (`⺎`, `⸍`, `㎸`); and, where a three-byte lead E2..E4 came out of the bytes, miscellaneous
+ * technical signs, the minority scripts of U+2C00..2DFF (Glagolitic to Ethiopic Extended) and
+ * the Yijing hexagrams (`⏭`, `ⶉ`, `䷋`: Shift_JIS readings of EUC-JP mojibake). The model
+ * scores some of them like common symbols or letters. */
 static int odd_block(uint32_t cp)
 {
-    return (cp >= 0x2E00 && cp <= 0x2FFF) || (cp >= 0x3100 && cp <= 0x312F) ||
-           (cp >= 0x31A0 && cp <= 0x31BF) || (cp >= 0x3300 && cp <= 0x33FF) ||
+    return (cp >= 0x2300 && cp <= 0x23FF) || (cp >= 0x2C00 && cp <= 0x2FFF) ||
+           (cp >= 0x3100 && cp <= 0x312F) || (cp >= 0x31A0 && cp <= 0x31BF) ||
+           (cp >= 0x3300 && cp <= 0x33FF) || (cp >= 0x4DC0 && cp <= 0x4DFF) ||
            (cp >= 0xFE30 && cp <= 0xFE6F);
 }
 
