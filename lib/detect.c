@@ -426,15 +426,31 @@ static int rare_alone(uint32_t c)
     return (c >= 0x100 && c < 0x250) || (c >= 0x591 && c < 0x5C8);
 }
 
-/* Whether the run of non-ASCII characters s[i..end) is odd: one character rare_alone touching
- * no ASCII letter, a combining mark on nothing, a rare_anywhere character, or two-byte
- * characters of more than one script in one word (`ĳЩϵ` is 某些系 in GBK). */
+/* Whether every character of the two-byte run s[i..end) is rare_alone or a combining mark
+ * on one: a word made only of such letters. */
+static int all_rare_alone(const unsigned char *s, size_t len, size_t i, size_t end)
+{
+    for (size_t k = i; k < end; k += 2) {
+        uint32_t c;
+        tf__utf8_next(s + k, len - k, &c);
+        if (!rare_alone(c) && !(k > i && c >= 0x300 && c < 0x370))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether the run of non-ASCII characters s[i..end) is odd: a word of rare_alone letters (and
+ * marks on them) touching no ASCII letter (`ġȯ` is 치환 in EUC-KR, `ƽ̨` 平台 in GBK), a
+ * combining mark on nothing, a rare_anywhere character, or two-byte characters of more than
+ * one script in one word (`ĳЩϵ` is 某些系 in GBK). */
 static int odd_run(const unsigned char *s, size_t len, size_t i, size_t end, size_t chars)
 {
     int before = i > 0 && isalpha(s[i - 1]), after = end < len && isalpha(s[end]);
     uint32_t c;
     tf__utf8_next(s + i, len - i, &c);
-    if (chars == 1 && ((c >= 0x300 && c < 0x370 && !before) || (rare_alone(c) && !before && !after)))
+    if (chars == 1 && c >= 0x300 && c < 0x370 && !before)
+        return 1;
+    if (!before && !after && all_rare_alone(s, len, i, end))
         return 1;
     int first = 0;
     for (size_t k = i; k < end; k += 2) {
