@@ -266,13 +266,15 @@ static int common_box(uint32_t c)
  * a wrong codec produces but the right one almost never does. Kana in a Chinese or Korean
  * decoding (EUC-JP and GBK share the kana rows; the kanji tell them apart only weakly), Latin
  * letters, radicals and roman numerals from a CJK codec's symbol rows (`│` in GBK is `ĳ` in
- * CP949), foreign scripts, and C0 controls, which no text encoding but UTF-16's zero-less
- * cousins explains. Box drawing, which old text dumps are full of and the model knows too
- * little of, earns a little back in the CJK codecs that have it. */
+ * CP949), bopomofo outside Big5 and circled Latin letters (Big5 `使` is GBK `ㄏ`, CP949 `ⓒ`,
+ * both of which the model likes better), foreign scripts, and C0 controls, which no text
+ * encoding but UTF-16's zero-less cousins explains. Box drawing, which old text dumps are full
+ * of and the model knows too little of, earns a little back in the CJK codecs that have it. */
 static double oddity(const char *enc, const char *s, size_t len)
 {
     double cost = 0;
     int japanese = !strcmp(enc, "CP932") || !strcmp(enc, "EUC-JP");
+    int big5 = !strcmp(enc, "BIG5-HKSCS");
     int cjk = is_multibyte_cjk(enc);
     for (size_t i = 0; i < len;) {
         uint32_t c;
@@ -285,6 +287,10 @@ static double oddity(const char *enc, const char *s, size_t len)
             cost += 10;
         else if (cjk && !japanese && c >= 0x3041 && c <= 0x30FF)
             cost += 4;
+        else if (cjk && !big5 && ((c >= 0x3100 && c < 0x3130) || (c >= 0x31A0 && c < 0x31C0)))
+            cost += 8; /* bopomofo: Taiwan's, so Big5's; GBK holds it in a symbol row */
+        else if (cjk && c >= 0x24B6 && c <= 0x24E9)
+            cost += 4; /* circled Latin letters: symbol rows hold them, text circles digits */
         else if (cjk && ((c >= 0x100 && c < 0x370) || (c >= 0x2E80 && c < 0x2FE0) ||
                          (c >= 0x3380 && c < 0x3400) || (c >= 0x2160 && c < 0x2180) ||
                          (c >= 0x3200 && c < 0x3300) || (c >= 0xFE10 && c < 0xFE20) ||
