@@ -266,13 +266,15 @@ static int common_box(uint32_t c)
  * a wrong codec produces but the right one almost never does. Kana in a Chinese or Korean
  * decoding (EUC-JP and GBK share the kana rows; the kanji tell them apart only weakly), Latin
  * letters, radicals and roman numerals from a CJK codec's symbol rows (`│` in GBK is `ĳ` in
- * CP949), foreign scripts, and C0 controls, which no text encoding but UTF-16's zero-less
- * cousins explains. Box drawing, which old text dumps are full of and the model knows too
- * little of, earns a little back in the CJK codecs that have it. */
+ * CP949), bopomofo outside Big5 and circled Latin letters (Big5 `使` is GBK `ㄏ`, CP949 `ⓒ`,
+ * both of which the model likes better), foreign scripts, and C0 controls, which no text
+ * encoding but UTF-16's zero-less cousins explains. Box drawing, which old text dumps are full
+ * of and the model knows too little of, earns a little back in the CJK codecs that have it. */
 static double oddity(const char *enc, const char *s, size_t len)
 {
     double cost = 0;
     int japanese = !strcmp(enc, "CP932") || !strcmp(enc, "EUC-JP");
+    int big5 = !strcmp(enc, "BIG5-HKSCS");
     int cjk = is_multibyte_cjk(enc);
     for (size_t i = 0; i < len;) {
         uint32_t c;
@@ -285,6 +287,10 @@ static double oddity(const char *enc, const char *s, size_t len)
             cost += 10;
         else if (cjk && !japanese && c >= 0x3041 && c <= 0x30FF)
             cost += 4;
+        else if (cjk && !big5 && ((c >= 0x3100 && c < 0x3130) || (c >= 0x31A0 && c < 0x31C0)))
+            cost += 8; /* bopomofo: Taiwan's, so Big5's; GBK holds it in a symbol row */
+        else if (cjk && c >= 0x24B6 && c <= 0x24E9)
+            cost += 4; /* circled Latin letters: symbol rows hold them, text circles digits */
         else if (cjk && ((c >= 0x100 && c < 0x370) || (c >= 0x2E80 && c < 0x2FE0) ||
                          (c >= 0x3380 && c < 0x3400) || (c >= 0x2160 && c < 0x2180) ||
                          (c >= 0x3200 && c < 0x3300) || (c >= 0xFE10 && c < 0xFE20) ||
@@ -426,15 +432,31 @@ static int rare_alone(uint32_t c)
     return (c >= 0x100 && c < 0x250) || (c >= 0x591 && c < 0x5C8);
 }
 
-/* Whether the run of non-ASCII characters s[i..end) is odd: one character rare_alone touching
- * no ASCII letter, a combining mark on nothing, a rare_anywhere character, or two-byte
- * characters of more than one script in one word (`ĳЩϵ` is 某些系 in GBK). */
+/* Whether every character of the two-byte run s[i..end) is rare_alone or a combining mark
+ * on one: a word made only of such letters. */
+static int all_rare_alone(const unsigned char *s, size_t len, size_t i, size_t end)
+{
+    for (size_t k = i; k < end; k += 2) {
+        uint32_t c;
+        tf__utf8_next(s + k, len - k, &c);
+        if (!rare_alone(c) && !(k > i && c >= 0x300 && c < 0x370))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether the run of non-ASCII characters s[i..end) is odd: a word of rare_alone letters (and
+ * marks on them) touching no ASCII letter (`ġȯ` is 치환 in EUC-KR, `ƽ̨` 平台 in GBK), a
+ * combining mark on nothing, a rare_anywhere character, or two-byte characters of more than
+ * one script in one word (`ĳЩϵ` is 某些系 in GBK). */
 static int odd_run(const unsigned char *s, size_t len, size_t i, size_t end, size_t chars)
 {
     int before = i > 0 && isalpha(s[i - 1]), after = end < len && isalpha(s[end]);
     uint32_t c;
     tf__utf8_next(s + i, len - i, &c);
-    if (chars == 1 && ((c >= 0x300 && c < 0x370 && !before) || (rare_alone(c) && !before && !after)))
+    if (chars == 1 && c >= 0x300 && c < 0x370 && !before)
+        return 1;
+    if (!before && !after && all_rare_alone(s, len, i, end))
         return 1;
     int first = 0;
     for (size_t k = i; k < end; k += 2) {

@@ -27,10 +27,6 @@ double tf__model_bigram(uint32_t prev, uint32_t cp);
  * (the resync stage's look for rare characters on clean text). */
 extern const uint8_t tf__model_han_cost[0x5200];
 
-/* ftfy-style badness: the number of character pairs in s that are typical of mojibake and
- * rare in real text (such as 'Ã' followed by a C1 control or a symbol). 0 for clean text. */
-int tf__model_badness(const char *s, size_t len);
-
 /* The Simplified form of a Traditional Han character (from OpenCC's TSCharacters), or cp
  * itself when it has none. */
 uint32_t tf__model_t2s(uint32_t cp);
@@ -47,7 +43,7 @@ int tf__model_han_script(uint32_t cp);
  * Shift_JIS read as GBK 10 / 11.5; cp1252 read as GBK 9.6 / 16; GBK read as Big5 5.6 / 7.6;
  * EUC-JP read as GBK only 0.2 / 1.2 (the kana are the same characters in both), so that choice
  * needs a whole window. A margin of 8 nats plus 1.5 per changed character keeps clean text
- * safe; badness > 0 is cheap evidence that a run is worth scoring. */
+ * safe. */
 
 /* Note: tf__model_score also charges 3 nats where a word is in another alphabet (Latin,
  * Cyrillic, Greek) than the word before it; tf__model_bigram, being first-order, cannot. */

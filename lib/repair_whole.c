@@ -325,6 +325,21 @@ static long final_ok(const char *s, size_t len, int cjk)
 /* Two or more multibyte UTF-8 characters from the bytes are evidence of their own: a short
  * word of rare Han (`形縮`) may then score lower. */
 #define MIN_PER_CHAR_UTF8 (-12.5)
+/* A three- or four-byte UTF-8 character is more evidence still: the bytes of a wrong reading
+ * form one by chance about once in 256 places (a lead E0..F4, then two continuations), so
+ * for the floor above each counts log 256 nats in the decoding's favour. Without it two rare
+ * Han (`蹻蹻` from EUC-JP mojibake) fall under the floor while a wrong codec's two-byte
+ * garble (`ǁ֫У`) clears it and wins. */
+#define LONG_UTF8_CREDIT 5.5
+
+/* The floor's credit for the long UTF-8 characters of a decoding s[0..len). */
+static double long_utf8_credit(const char *s, size_t len)
+{
+    long n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += (unsigned char)s[i] >= 0xE0;
+    return LONG_UTF8_CREDIT * (double)n;
+}
 
 typedef struct {
     tf__repair_state *st;
@@ -386,8 +401,9 @@ static void offer(whole *w, const char *text, size_t len, long wide, const char 
     double gain = after - w->before;
     double m = wide ? utf8_margin(wide) : latin_margin(w->nhigh);
     double m_now = wide ? utf8_margin(wide) : latin_margin_now(w->now_high);
-    if (n == 0 || after / (double)n < (wide >= 2 ? MIN_PER_CHAR_UTF8 : MIN_PER_CHAR) || gain <= m || after - w->now <= m_now ||
-        gain <= w->best_gain)
+    double floor_score = wide >= 2 ? after + long_utf8_credit(text, len) : after;
+    if (n == 0 || floor_score / (double)n < (wide >= 2 ? MIN_PER_CHAR_UTF8 : MIN_PER_CHAR) ||
+        gain <= m || after - w->now <= m_now || gain <= w->best_gain)
         return;
     w->best_gain = gain;
     snprintf(w->best_rule, sizeof w->best_rule, rule, label);
@@ -420,11 +436,15 @@ static int script_of(uint32_t c)
 
 /* Blocks running text hardly uses but a wrong codec's reading of UTF-8 bytes often lands in:
  * CJK radicals, supplemental punctuation, bopomofo, CJK compatibility, small form variants
- * (`⺎`, `⸍`, `㎸`). The model scores some of them like common symbols. */
+ * (`⺎`, `⸍`, `㎸`); and, where a three-byte lead E2..E4 came out of the bytes, miscellaneous
+ * technical signs, the minority scripts of U+2C00..2DFF (Glagolitic to Ethiopic Extended) and
+ * the Yijing hexagrams (`⏭`, `ⶉ`, `䷋`: Shift_JIS readings of EUC-JP mojibake). The model
+ * scores some of them like common symbols or letters. */
 static int odd_block(uint32_t cp)
 {
-    return (cp >= 0x2E00 && cp <= 0x2FFF) || (cp >= 0x3100 && cp <= 0x312F) ||
-           (cp >= 0x31A0 && cp <= 0x31BF) || (cp >= 0x3300 && cp <= 0x33FF) ||
+    return (cp >= 0x2300 && cp <= 0x23FF) || (cp >= 0x2C00 && cp <= 0x2FFF) ||
+           (cp >= 0x3100 && cp <= 0x312F) || (cp >= 0x31A0 && cp <= 0x31BF) ||
+           (cp >= 0x3300 && cp <= 0x33FF) || (cp >= 0x4DC0 && cp <= 0x4DFF) ||
            (cp >= 0xFE30 && cp <= 0xFE6F);
 }
 

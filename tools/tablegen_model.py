@@ -18,6 +18,9 @@ lib/tables/README.md for licenses):
                    letter bigrams
   hunspell-*       ru_RU cs_CZ el_GR tr_TR hu_HU ro_RO sk_SK hr_HR (stems): more letters
   vim-runtime      message catalogs of 20 European languages (lang/*/vim.mo): running text
+  coreutils bash dpkg tar grep findutils diffutils sed (essential): their message catalogs
+                   (/usr/share/locale/*/LC_MESSAGES) with vim.mo give the word lists' words
+                   their running-text frequencies
   hunspell-ko      ko.dic stems: Hangul syllable frequencies
   vim-runtime      tutor.ja.utf-8 and the Japanese message catalog (lang/ja vim.mo): kana
                    unigrams and bigrams; the Korean message catalog (lang/ko.UTF-8 vim.mo):
@@ -64,6 +67,24 @@ WORDLISTS = [  # (path, encoding, weight): each language is normalized, then wei
     ("/usr/share/hunspell/sk_SK.dic", "utf-8", 0.6),
     ("/usr/share/hunspell/hr_HR.dic", "utf-8", 0.6),
 ]
+# The language (a Vim catalog's name, also used under /usr/share/locale) whose running text
+# gives a word list its word frequencies (read_words).
+LIST_TEXT = {"/usr/share/dict/ngerman": "de", "/usr/share/dict/french": "fr",
+             "/usr/share/dict/spanish": "es", "/usr/share/dict/italian": "it",
+             "/usr/share/dict/portuguese": "pt_BR", "/usr/share/dict/polish": "pl",
+             "/usr/share/dict/ukrainian": "uk", "/usr/share/dict/danish": "da",
+             "/usr/share/dict/bokmaal": "nb", "/usr/share/dict/swedish": "sv",
+             "/usr/share/dict/dutch": "nl", "/usr/share/dict/catalan": "ca",
+             "/usr/share/hunspell/ru_RU.dic": "ru", "/usr/share/hunspell/cs_CZ.dic": "cs",
+             "/usr/share/hunspell/tr_TR.dic": "tr", "/usr/share/hunspell/sk_SK.dic": "sk"}
+# Message catalogs of Debian's essential packages (every system has them, in every language
+# they are translated to): a few hundred kilobytes of running text per language, for word
+# frequencies only.
+BASE_LANG = "/usr/share/locale/%s/LC_MESSAGES/%s.mo"
+FREQ_CATALOGS = ["coreutils", "bash", "dpkg", "tar", "grep", "findutils", "diffutils", "sed"]
+# The share of a list's weight given to its words by their running-text frequency (the rest
+# goes to every listed word alike).
+FREQ_SHARE = 1.0
 # Vim's message catalogs (vim-runtime): running text in many languages, weighted like a list.
 VIM_LANG = "/usr/share/vim/vim90/lang/%s/LC_MESSAGES/vim.mo"
 VIM_MESSAGES = [("de", 1.0), ("fr", 1.0), ("es", 1.0), ("it", 1.0), ("pt_BR", 0.8),
@@ -135,6 +156,12 @@ def lower1(cp):
 
 
 def read_words(path, enc):
+    """A word list, as (word, weight) pairs: an even sample of the list, each sampled word
+    standing for the `step` words around it, plus every word of the list that the language's
+    running text (running_counts) uses, weighted by how often it does. A list counts
+    each word once, so without this French "où" would weigh as little as any rare word, and
+    letter pairs of a language's frequent short words (où, então, før) would lose to those of
+    another language's many rare ones (Polish "oł")."""
     with open(path, encoding=enc, errors="replace") as f:
         lines = f.read().split("\n")
     words = []
@@ -143,7 +170,32 @@ def read_words(path, enc):
         if w and not w.isdigit():
             words.append(w)
     step = max(1, len(words) // MAX_WORDS)
-    return words[::step]
+    freq = running_counts(LIST_TEXT.get(path))
+    weights = {}
+    for w in words[::step]:
+        weights[w] = float(step)
+    used = {w: freq[w.lower()] for w in words if w.lower() in freq}
+    # The used words together weigh FREQ_SHARE of the list, shared by their frequency.
+    scale = FREQ_SHARE * len(words) / max(1, sum(used.values()))
+    for w, c in used.items():
+        weights[w] = weights.get(w, 0.0) + scale * c
+    return list(weights.items())
+
+
+def running_counts(lang):
+    """How often each (lowercased) word occurs in the running text of lang: its Vim message
+    catalog and those of the essential packages (FREQ_CATALOGS) that are translated to it."""
+    counts = {}
+    if lang is None:
+        return counts
+    paths = [VIM_LANG % lang] + [BASE_LANG % (lang, name) for name in FREQ_CATALOGS]
+    for path in paths:
+        if not os.path.exists(path):
+            continue
+        for w in text_words(path):
+            w = w.lower()
+            counts[w] = counts.get(w, 0) + 1
+    return counts
 
 
 def text_words(path):
@@ -155,19 +207,24 @@ def text_words(path):
     return words
 
 
+def text_pairs(path):
+    """text_words as (word, 1) pairs, like read_words' (word, weight)."""
+    return [(w, 1.0) for w in text_words(path)]
+
+
 def letter_counts():
     """Per-source normalized, weighted letter bigram counts; 0 is the word boundary."""
     big, uni = {}, {}
     sources = [(read_words, (path, enc), weight) for path, enc, weight in WORDLISTS]
-    sources += [(text_words, (VIM_LANG % lang,), weight) for lang, weight in VIM_MESSAGES]
+    sources += [(text_pairs, (VIM_LANG % lang,), weight) for lang, weight in VIM_MESSAGES]
     for reader, args, weight in sources:
         local = {}
-        for w in reader(*args):
+        for w, ww in reader(*args):
             seq = [0] + [lower1(ord(ch)) for ch in w] + [0]
             for a, b in zip(seq, seq[1:]):
                 if a >= 0x600 or b >= 0x600:
                     continue
-                local[(a, b)] = local.get((a, b), 0) + 1
+                local[(a, b)] = local.get((a, b), 0) + ww
         total = sum(local.values())
         for k, v in local.items():
             big[k] = big.get(k, 0.0) + weight * v / total
@@ -281,6 +338,30 @@ CLASS_EMIT = {"START": 0, "SPACE": 0, "NEWLINE": 0, "DIGIT": 2.3, "APUNCT": 4.0,
               "HAN": 14.0,
               "KANA": 8.0, "HANGUL": 14.0, "CJKP": 5.0, "SYM": 4.0, "OLET": 4.0, "MARK": 3.0,
               "ODIGIT": 3.0, "RARE": 4.0, "BAD": 12.0}
+# A Latin, Cyrillic or Greek letter outside the bigram alphabet that a single-byte codec makes
+# of a high byte: none of the languages above writes it (Lithuanian ų į, Maltese ċ). Its letter
+# index is 0, so its neighbours pay only word-edge costs; it must still cost more than the
+# rarest letters of the alphabet (about 10 nats alone), or a codec that makes such letters of
+# French or Danish bytes (`ø` as `ų` in windows-1257, `å` as `ċ` in ISO-8859-3) reads better
+# than the right one. Other letters outside the alphabet (Latin Extended-B, archaic Cyrillic)
+# come from no single-byte misreading and keep CLASS_EMIT's cost.
+LETTER_UNSEEN_EMIT = 10.0
+SINGLE_BYTE_CODECS = ["cp125%d" % k for k in range(9)] + \
+    ["iso8859_%d" % k for k in (2, 3, 4, 5, 7, 9, 10, 13, 14, 15, 16)] + \
+    ["koi8_r", "koi8_u", "mac_roman", "cp437"]  # those lib/detect.c knows by name
+
+
+def single_byte_letter(cp):
+    """Whether a single-byte codec of SINGLE_BYTE_CODECS has cp as one of its high bytes."""
+    for codec in SINGLE_BYTE_CODECS:
+        try:
+            if chr(cp).encode(codec)[0] >= 0x80:
+                return True
+        except UnicodeEncodeError:
+            pass
+    return False
+
+
 APUNCT_EMIT = {",": 1.2, ".": 1.2, "'": 2.5, '"': 2.5, "(": 2.5, ")": 2.5, "-": 2.2, ":": 2.5,
                ";": 3.0, "!": 3.0, "?": 3.0, "/": 3.0, "_": 3.5, "=": 3.5, "*": 3.5,
                "&": 3.5, "#": 3.5, "%": 3.5, "<": 3.5, ">": 3.5, "[": 3.5, "]": 3.5,
@@ -308,6 +389,8 @@ def emit_cost(cp, cls, lidx):
     name = CLASSES[cls]
     if name[:3] in LETTER_SCRIPTS and lidx.get(lower1(cp)):
         return 0.0  # the letter bigram is the whole cost
+    if name[:3] in LETTER_SCRIPTS and single_byte_letter(cp):
+        return LETTER_UNSEEN_EMIT
     if name == "APUNCT":
         return APUNCT_EMIT.get(chr(cp), 4.0)
     if name in ("SPACE", "NEWLINE"):
@@ -831,6 +914,8 @@ def check_sources():
             (os.path.join(OPENCC, "TSCharacters.ocd2"), "libopencc-data"), (JA_TEXT, "vim-runtime"),
             (JA_MO, "vim-runtime"), (KO_MO, "vim-runtime"), (KO_DIC, "hunspell-ko")]
     need += [(path, "the package providing it (see the docstring)") for path, _, _ in WORDLISTS]
+    # Minimal images drop /usr/share/locale (dpkg path-exclude): the tables would differ.
+    need += [(BASE_LANG % ("fr", name), name + " with its translations") for name in FREQ_CATALOGS]
     missing = [(p, pkg) for p, pkg in need if not os.path.exists(p)]
     for p, pkg in missing:
         print("tablegen_model.py: missing %s (install %s)" % (p, pkg), file=sys.stderr)

@@ -34,6 +34,10 @@ static void test_valid_utf8_by_accident(void)
 {
     /* `"$LANG" 通` in GBK is valid UTF-8: a combining mark (U+0368) after a space. */
     CHECK_STR_EQ(detected("\"$LANG\" \xCD\xA8"), "GB18030");
+    /* A word made only of Latin Extended letters (and a mark on one), touching no ASCII
+     * letter: `치환` in EUC-KR is ġȯ, `平台` in GBK is ƽ̨. */
+    CHECK_STR_EQ(detected("n 3.2: \xC4\xA1\xC8\xAF(RE"), "CP949");
+    CHECK_STR_EQ(detected("IC \xC6\xBD\xCC\xA8"), "GB18030");
 }
 
 static void test_clean_utf8_stays(void)
