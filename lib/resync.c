@@ -36,7 +36,7 @@ static const int DAMAGED_BAR[2] = {8 * 8, 3 * 8};
 #define SURE_UNIT 1024
 #define SURE_LIFE 32
 #define DAMAGED_SURE (3 * SURE_UNIT / 2)
-#define PRIME_SEARCHES 256 /* in the first block: enough for a page, bounded for any input */
+#define PRIME_SEARCHES 24 /* in the first block: enough for a page, cheap on any input */
 #define ODD_CHAR (8 * 8) /* a non-Han character no CJK text has between Han (Greek, PUA...) */
 
 /* The state the stage keeps with the context: nothing since the codec tables are generated
@@ -311,8 +311,29 @@ int tf__resync_damaged(const tf_ctx *ctx)
            ctx->resync_sure_ahead / SURE_UNIT * SURE_LIFE >= ctx->resync_lines_ahead;
 }
 
+/* Whether most of the line's non-ASCII characters are rare Han or not CJK at all: text the
+ * repair stage mends as a whole (mojibake), where a misaligned run is a stretch in clean
+ * text. */
+static int garbled_throughout(const char *s, size_t len)
+{
+    int odd = 0, all = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t c;
+        i += tf__utf8_next((const unsigned char *)s + i, len - i, &c);
+        if (c < 0x80)
+            continue;
+        all++;
+        if (c >= 0x4E00 && c <= 0x9FFF)
+            odd += tf__model_han_cost[c - 0x4E00] > CLEAN_BAR[0];
+        else
+            odd += !is_cjk(c);
+    }
+    return odd * 3 > all;
+}
+
 /* Counts the sure runs and the CJK lines of the first block, a line at a time as the stage
- * will see them, changing nothing. */
+ * will see them, changing nothing, until PRIME_SEARCHES searches are spent (mojibake the
+ * repair stage will mend is full of suspects). */
 void tf__resync_prime(tf_ctx *ctx, const char *text, size_t len)
 {
     if (ctx->resync_primed)
@@ -321,13 +342,15 @@ void tf__resync_prime(tf_ctx *ctx, const char *text, size_t len)
     tf__resync_fix fix = {0};
     tf__buf_init(&fix.text, 256);
     int searches = 0;
-    for (size_t line = 0; line < len;) {
+    for (size_t line = 0; line < len && searches < PRIME_SEARCHES;) {
         const char *nl = memchr(text + line, '\n', len - line);
         size_t end = nl ? (size_t)(nl - text) + 1 : len;
         const char *s = text + line;
         size_t n = end - line;
         int cjk = 0, script = -1;
         size_t a = next_suspect(s, n, 0, &cjk, CLEAN_BAR);
+        if (a < n && garbled_throughout(s, n))
+            a = n; /* mojibake for the repair stage, not a run in clean text: no evidence */
         for (; a < n && searches < PRIME_SEARCHES; searches++) {
             if (!worth_search(ctx, s, n, a, &script) || tf__resync_search(ctx, s, n, 0, a, &fix) ||
                 !fix.found) {
