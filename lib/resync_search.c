@@ -469,6 +469,15 @@ static double pair_sc(uint32_t l, uint32_t c, uint32_t r)
     return bg(l, c) + bg(c, r);
 }
 
+/* tf__model_han_script, from the rank table's flags where it can: one read, no search. */
+static int han_script(uint32_t cp)
+{
+    if (cp < 0x4E00 || cp > 0x9FFF)
+        return tf__model_han_script(cp);
+    uint16_t r = tf__model_han_rank[cp - 0x4E00];
+    return r & 0x8000 ? 1 : r & 0x4000 ? 2 : 0;
+}
+
 /* What a new character of the other Chinese script than the text's costs: a Traditional
  * page served in GBK realigns to Traditional characters (GBK has them), so `調J的` is not
  * `調。实�`. The model charges the clash only between neighbours. */
@@ -476,14 +485,7 @@ static double clash(const zone *z, uint32_t cp)
 {
     if (!z->script || !tf__is_han(cp))
         return 0;
-    int script;
-    if (cp >= 0x4E00 && cp <= 0x9FFF) { /* the rank table's flags: one read, no search */
-        uint16_t r = tf__model_han_rank[cp - 0x4E00];
-        script = r & 0x8000 ? 1 : r & 0x4000 ? 2 : 0;
-    } else {
-        script = tf__model_han_script(cp);
-    }
-    return script == 3 - z->script ? SCRIPT_CLASH : 0;
+    return han_script(cp) == 3 - z->script ? SCRIPT_CLASH : 0;
 }
 
 /* The first character of a run: byte b was its trail (its lead lost) or, when b can lead,
@@ -805,7 +807,7 @@ int tf__resync_script(const char *s, size_t len)
         uint32_t c;
         i += tf__utf8_next((const unsigned char *)s + i, len - i, &c);
         if (c >= 0x4E00 && c <= 0x9FFF) {
-            int k = tf__model_han_script(c);
+            int k = han_script(c);
             simp += k == 1;
             trad += k == 2;
         }
