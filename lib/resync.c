@@ -75,8 +75,12 @@ static int is_anomaly(const char *s, size_t len, size_t i)
     if (!trail || e - i > GROUP_MAX || e == len || (s[i] == '\\' && e > i + 1) ||
         (letters > 1 && letters == (int)(e - i)))
         return 0; /* nor troff's escapes `\fB`, `\c`, nor words `GNU插件` */
+    /* Between ideographs or kana (or CJK marks after): not between curly quotes, which
+     * English has too (`“.so” file`), nor before fullwidth letters (`Ｘ`, words). */
+    uint32_t before = i > 0 ? tf__utf8_at(s, len, tf__utf8_prev(s, i)) : 0;
     uint32_t after = tf__utf8_at(s, len, e);
-    return is_cjk(after) && after < 0xFF01; /* not `Ｘ`: fullwidth letters are words */
+    return (tf__is_han(before) || tf__is_kana(before)) &&
+           (tf__is_han(after) || tf__is_kana(after) || (after >= 0x3000 && after <= 0x303F));
 }
 
 /* A katakana character alone between other characters: in Shift_JIS a trail byte A1-DF read
