@@ -72,15 +72,21 @@ static int is_anomaly(const char *s, size_t len, size_t i)
         trail |= s[e] >= 0x40;
         letters += ((s[e] | 0x20) >= 'a' && (s[e] | 0x20) <= 'z');
     }
-    if (!trail || e - i > GROUP_MAX || e == len || (s[i] == '\\' && e > i + 1) ||
+    if (!trail || e - i > GROUP_MAX || (s[i] == '\\' && e > i + 1) ||
         (letters > 1 && letters == (int)(e - i)))
         return 0; /* nor troff's escapes `\fB`, `\c`, nor words `GNU插件` */
-    /* Between ideographs or kana (or CJK marks after): not between curly quotes, which
-     * English has too (`“.so” file`), nor before fullwidth letters (`Ｘ`, words). */
+    /* After ideographs, kana or bopomofo (Big5 has them where a run reads its A3 row), and
+     * before the same or CJK marks: not between curly quotes, which English has too (`“.so”
+     * file`), nor before fullwidth letters (`Ｘ`, words). A lone letter or `@` may also end
+     * the line or stand before a space (`被忽瓷C`, `膜J 核心`: 。 and 入 lost their leads);
+     * brackets there close what the line opened (`[文件]`). */
     uint32_t before = i > 0 ? tf__utf8_at(s, len, tf__utf8_prev(s, i)) : 0;
+    if (!tf__is_han(before) && !tf__is_kana(before) && !(before >= 0x3105 && before <= 0x312F))
+        return 0;
+    if (e == len || s[e] == '\n' || s[e] == '\r' || s[e] == ' ')
+        return e == i + 1 && (letters == 1 || s[i] == '@');
     uint32_t after = tf__utf8_at(s, len, e);
-    return (tf__is_han(before) || tf__is_kana(before)) &&
-           (tf__is_han(after) || tf__is_kana(after) || (after >= 0x3000 && after <= 0x303F));
+    return tf__is_han(after) || tf__is_kana(after) || (after >= 0x3000 && after <= 0x303F);
 }
 
 /* A katakana character alone between other characters: in Shift_JIS a trail byte A1-DF read
