@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RECENT_MAX (4u * 1024u) /* CJK text remembered for the document cache */
+#define RECENT_MAX (16u * 1024u) /* CJK text remembered for the document cache */
 #define MAX_SEARCHES 16 /* per segment: damage is rare, runaway searches are not */
 /* The suspicion a Han character adds is its unigram cost above RARE_DRIFT (in 1/8 nat, as
  * the model's table); a search starts where the sum over a stretch passes RARE_TRIGGER. Clean
@@ -73,7 +73,7 @@ static int is_anomaly(const char *s, size_t len, size_t i)
         letters += ((s[e] | 0x20) >= 'a' && (s[e] | 0x20) <= 'z');
     }
     if (!trail || e - i > GROUP_MAX || (s[i] == '\\' && e > i + 1) ||
-        (letters > 1 && letters == (int)(e - i)))
+        (letters > 2 && letters == (int)(e - i)))
         return 0; /* nor troff's escapes `\fB`, `\c`, nor words `GNU插件` */
     /* After ideographs, kana or bopomofo (Big5 has them where a run reads its A3 row), and
      * before the same or CJK marks: not between curly quotes, which English has too (`“.so”
@@ -86,6 +86,9 @@ static int is_anomaly(const char *s, size_t len, size_t i)
     if (e == len || s[e] == '\n' || s[e] == '\r' || s[e] == ' ')
         return e == i + 1 && (letters == 1 || s[i] == '@');
     uint32_t after = tf__utf8_at(s, len, e);
+    if (letters == 2 && letters == (int)(e - i) && !tf__is_kana(before) && !tf__is_kana(after))
+        return 0; /* two letters are a word (`sh下`) but beside kana, where Shift_JIS trail
+                     bytes read as letters are common */
     return tf__is_han(after) || tf__is_kana(after) || (after >= 0x3000 && after <= 0x303F);
 }
 
