@@ -30,7 +30,7 @@
 #define MAX_RUN 64       /* characters of one realigned run */
 #define SURE_MARGIN 2.0  /* nats the lost character must beat the runner-up by, else U+FFFD */
 #define TOP_K 4          /* guesses the document cache re-ranks */
-#define CACHE_WEIGHT 4.0 /* nats per log-count of a pair seen in the document */
+#define CACHE_WEIGHT 10.0 /* nats per log-count of a pair seen in the document */
 #define BRACKET_BONUS 12.0 /* a guessed last character that closes the open bracket */
 #define NOTHING_READ_NEED 6.0 /* more for a run whose every new character is a guess */
 #define LONE_LETTER_NEED 6.0 /* more for a run that is one ASCII letter read as a trail */

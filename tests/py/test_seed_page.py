@@ -37,8 +37,9 @@ EXPECTED = os.path.join(ROOT, "tests", "fixtures", "qinghai-news.expected")
 DAMAGED = ["青?蛻舳擞", "興?h", "青!奎h", ";鶎又卫聿皇", "日?qǐng)?bào)", "平安青!\n"]
 # (日?qǐng)?bào) is two lost characters with their annotations, for the ruby stage.)
 
-# Runs the resync stage leaves today: none. (`興?h` is realigned to `興�縣`, 海 lost: alone its
-# gain is below the bar, but the page has shown sure runs by then, its first block read ahead.)
+# Runs the resync stage leaves today: none. (`興?h` is realigned to `興海縣`: alone its gain is
+# below the bar, but the page has shown sure runs by then, its first block read ahead; the lost
+# 海 is the page's own `興海` pair, from the document cache.)
 KNOWN_LEFT = []
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff"
