@@ -270,10 +270,17 @@ static int one_pass(tf_ctx *ctx, tf__repair_state *st, const char *src, size_t l
     int cjk, dbcs, latin, latin1;
     if (tf__repair_scan(st, src, len, &cjk, &dbcs, &latin, &latin1))
         return TF_E_NOMEM;
-    if (!latin && !cjk && !dbcs && !latin1)
-        return 1;
     tf__edits ed = {0};
     tf__buf_init(&ed.text, 0);
+    if (!latin && !cjk && !dbcs && !latin1) {
+        /* Nothing the windowed passes would look at; a lone mark is cheap to rule out (the
+         * first two non-ASCII characters in a row end it). */
+        int rc = tf__repair_lone(st, src, len, &ed) ? TF_E_NOMEM : 0;
+        rc = rc ? rc : ed.n ? apply_edits(ctx, src, len, &ed, out, pos) : 1;
+        free(ed.v);
+        tf__buf_free(&ed.text);
+        return rc;
+    }
     /* Whole stretches read as UTF-8 first: what they explain needs no windowed pass. Then the
      * latin pass, the double-byte readings of windows-1252 stretches (against the latin
      * pass's result), and the CJK and double-byte windows for what is left. */
@@ -286,6 +293,8 @@ static int one_pass(tf_ctx *ctx, tf__repair_state *st, const char *src, size_t l
     if (rc == 0 && cjk && !covered(src, len, &ed) && tf__repair_cjk(st, src, len, &ed))
         rc = TF_E_NOMEM;
     if (rc == 0 && dbcs && !covered(src, len, &ed) && tf__repair_dbcs(st, src, len, &ed))
+        rc = TF_E_NOMEM;
+    if (rc == 0 && ed.n == 0 && tf__repair_lone(st, src, len, &ed))
         rc = TF_E_NOMEM;
     if (rc == 0 && ed.n == 0)
         rc = 1;

@@ -127,6 +127,12 @@ int tf__repair_iconv(tf__repair_state *st, const char *to, const char *from, con
 int tf__edits_add(tf__edits *e, size_t start, size_t end, const char *text, size_t text_len,
                   const char *rule, const char *explanation, double confidence);
 
+/* The lone-mark pass (repair_lone.c): a line that is ASCII but for a few double-byte
+ * characters, each closing a word, that another codec reads as a Latin-1 symbol (`a簡` is
+ * `a²`) or a CJK punctuation mark (`WORD¡A` is `WORD，`). Adds an edit for each when every one
+ * of them reads so with the same codecs. Returns 0 or -1 when out of memory. */
+int tf__repair_lone(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);
+
 /* The single-byte pass: finds runs of UTF-8 read as a single-byte codec in s[0..len) and adds
  * an edit for each run worth repairing. Returns 0 or -1 when out of memory. */
 int tf__repair_latin(tf__repair_state *st, const char *s, size_t len, tf__edits *ed);

@@ -1,0 +1,76 @@
+/* test_repair_lone.c - the lone-mark pass through the public API (repair stage alone): a
+ * double-byte character closing an ASCII word that another codec reads as a Latin-1 symbol or
+ * a CJK punctuation mark is read back, reported with its codec chain; Spanish `¡A`, lone Han
+ * words in clean Chinese, accents and lines with other non-ASCII text are left alone. */
+#include "check.h"
+#include "textfix.h"
+
+#include <string.h>
+
+static char *repair(const char *s, tf_ctx **keep)
+{
+    tf_ctx *ctx = tf_ctx_create();
+    CHECK_EQ(tf_ctx_set_option(ctx, TF_OPT_STAGES, TF_STAGE_REPAIR), TF_OK);
+    CHECK_EQ(tf_ctx_set_option(ctx, TF_OPT_REPORT, 1), TF_OK);
+    CHECK_EQ(tf_ctx_set_encoding(ctx, "UTF-8"), TF_OK);
+    char *out = NULL;
+    size_t n = 0;
+    CHECK_EQ(tf_fix(ctx, s, strlen(s), &out, &n), TF_OK);
+    if (keep)
+        *keep = ctx;
+    else
+        tf_ctx_free(ctx);
+    return out;
+}
+
+static void expect(const char *s, const char *want)
+{
+    char *out = repair(s, NULL);
+    CHECK_STR_EQ(out, want);
+    tf_free(out);
+}
+
+static void superscripts_read_as_big5(void)
+{
+    expect("=> a簡 + 2ab + b簡 = 2ab + c簡\n", "=> a² + 2ab + b² = 2ab + c²\n");
+    expect("(a + b)簡 = c簡\n", "(a + b)² = c²\n");
+}
+
+static void cjk_marks_read_as_latin1_or_big5(void)
+{
+    expect("INSENSITIVE¡A\n", "INSENSITIVE，\n");
+    expect("Guru->find(\"Samy\")))¡C\n", "Guru->find(\"Samy\")))。\n");
+    expect(" gcc g++ £»\n", " gcc g++ ；\n");
+    expect("sensible-pager(1)ㄛ\n", "sensible-pager(1)，\n");
+}
+
+static void reported_with_chain(void)
+{
+    tf_ctx *ctx = NULL;
+    char *out = repair("INSENSITIVE¡A\n", &ctx);
+    CHECK_EQ(tf_report_count(ctx), 1);
+    const tf_report_item *it = tf_report_item_at(ctx, 0);
+    CHECK_STR_EQ(it ? it->rule : NULL, "big5 read as windows-1252");
+    CHECK_EQ(it ? it->in_offset : 99, strlen("INSENSITIVE"));
+    tf_free(out);
+    tf_ctx_free(ctx);
+}
+
+static void clean_left_alone(void)
+{
+    const char *clean[] = {
+        "¡A comer! dijo ella.\n",  /* Spanish: ¡ opens a word after a space */
+        "¡Ay, caramba!\n",
+        "Linux 核心 2.6 版\n",     /* Han words of their own */
+        "用C語言寫的\n",
+        "Version 2 核 心\n",
+        "café au lait, naïve, Straße\n",
+        "x² + y² = r²\n",          /* already right */
+        "a簡 b 中文\n",            /* other CJK text on the line: not this damage */
+    };
+    for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++)
+        expect(clean[i], clean[i]);
+}
+
+CHECK_MAIN("repair_lone", CASE(superscripts_read_as_big5), CASE(cjk_marks_read_as_latin1_or_big5),
+           CASE(reported_with_chain), CASE(clean_left_alone))
