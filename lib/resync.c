@@ -55,6 +55,12 @@ static int is_cjk(uint32_t c)
            (c >= 0xFF01 && c <= 0xFF5E) || c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D;
 }
 
+/* CJK text, or bopomofo (a Big5 run reads its A3 row now and then). */
+static int is_wide_cjk(uint32_t c)
+{
+    return is_cjk(c) || (c >= 0x3105 && c <= 0x312F);
+}
+
 /* ---- finding damage ------------------------------------------------------------------ */
 
 #define GROUP_MAX 3 /* ASCII marks a short misaligned run may leave between CJK */
@@ -173,8 +179,10 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk, con
 {
     const int drift = bar[0], trigger = bar[1];
     const unsigned char *u = (const unsigned char *)s;
-    int acc = 0, after_cjk = 0;
     size_t i = from;
+    /* Restarted after a suspect that was not worth a search, the scan keeps its context: a
+     * glued mark right after it is still glued (`刪ㄓ@個`). */
+    int acc = 0, after_cjk = i > 0 && is_wide_cjk(tf__utf8_at(s, len, tf__utf8_prev(s, i)));
     while (i < len) {
         unsigned b = u[i];
         if (b < 0x80) {
@@ -218,8 +226,8 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk, con
         acc += add;
         if (acc > trigger && after_cjk)
             return i;
-        after_cjk = is_cjk(c);
-        *cjk |= after_cjk;
+        after_cjk = is_wide_cjk(c);
+        *cjk |= is_cjk(c);
         i += n;
     }
     return len;

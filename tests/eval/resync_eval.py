@@ -7,6 +7,7 @@ leniently (invalid bytes dropped, as the seed page's scraper did) and flattened 
 `textfix --only resync` must then give back the sentence:
   realigned - everything right except at most the lost character (or a U+FFFD in its place)
   restored  - exactly the original
+  not idem  - lines a second run over the first run's output still changes (must be 0)
 Cases where the lost byte did not shift anything (an ASCII byte, or damage that decodes to the
 original) are skipped. Clean sentences must come back unchanged.
 
@@ -105,7 +106,7 @@ def main():
             ("shift_jis", "/usr/share/man/ja/man*/*.gz")]
     total_fail = 0
     print(f"{'codec':10} {'cases':>6} {'realigned':>10} {'restored':>9} {'clean kept':>11} "
-          f"{'mixed kept':>11}")
+          f"{'mixed kept':>11} {'not idem':>9}")
     for codec, pattern in sets:
         sents = sentences(pattern, args.n, rng)
         cases = [(s, d) for s in sents if (d := damage(s, codec, rng))]
@@ -119,9 +120,12 @@ def main():
         clean = run(args.textfix, sents)
         kept = sum(c == s for c, s in zip(clean, sents))
         mixed_kept, mixed_n = mixed(args.textfix, [d for _, d in cases], sents)
+        again = run(args.textfix, got)  # fix(fix(x)) == fix(x), over the damaged document
+        moved = sum(a != g for a, g in zip(again, got))
         n = max(len(cases), 1)
         print(f"{codec:10} {len(cases):6} {100 * ok_re / n:9.1f}% {100 * ok_fu / n:8.1f}% "
-              f"{100 * kept / max(len(sents), 1):10.2f}% {100 * mixed_kept / max(mixed_n, 1):10.2f}%")
+              f"{100 * kept / max(len(sents), 1):10.2f}% {100 * mixed_kept / max(mixed_n, 1):10.2f}% "
+              f"{moved:9}")
     return 0
 
 
