@@ -10,13 +10,18 @@
  *     is `¡ ¢ £`, glued to the end of an ASCII word (`INSENSITIVE¡A` is `INSENSITIVE，`,
  *     `g++ £»` is `g++ ；`);
  *   - GBK read as Big5: a GBK punctuation mark that Big5 reads as a bopomofo letter, glued to
- *     the end of an ASCII word (`sensible-pager(1)ㄛ` is `sensible-pager(1)，`).
+ *     the end of an ASCII word (`sensible-pager(1)ㄛ` is `sensible-pager(1)，`);
+ *   - Big5 or GBK read as Latin-1: a common Han character standing alone as a word, two Latin-1
+ *     letters between spaces (`¥Ñ Richard M.` is `由 Richard M.`).
  * The rule applies only when every non-ASCII character of the line is such a mark, each one
  * closes a word (nothing but a space, ASCII punctuation or the line's end after it), and all of
  * them are read with the same codecs. */
+#include "model.h"
 #include "repair.h"
 
 #include <string.h>
+
+#define COMMON_HAN 9 /* nats: the unigram cost of a character common enough to stand alone */
 
 typedef struct {
     const char *wrong, *right; /* iconv names: the text was `right` bytes read as `wrong` */
@@ -93,7 +98,19 @@ static size_t mark_end(const char *s, size_t len, size_t i)
             e += tf__utf8_next((const unsigned char *)s + e, len - e, &d);
         return d >= 0xA1 && d <= 0xFF ? e : i;
     }
+    if (c >= 0xA4 && c <= 0xFE && e < len && (unsigned char)s[e] >= 0x80) {
+        /* `¥Ñ`: a one-character word, when both are Latin-1 (a Han lead and its trail) */
+        size_t f = e + tf__utf8_next((const unsigned char *)s + e, len - e, &d);
+        if (d >= 0xA1 && d <= 0xFF)
+            return f;
+    }
     return e;
+}
+
+/* A common Han character (at most COMMON_HAN nats), for a one-character word. */
+static int is_common_han(uint32_t cp)
+{
+    return cp >= 0x4E00 && cp <= 0x9FFF && tf__model_han_cost[cp - 0x4E00] <= COMMON_HAN * 8;
 }
 
 /* Reads the mark s[a..b) with each codec pair in turn; the first that makes a mark of its
@@ -115,6 +132,15 @@ static int read_mark(tf__repair_state *st, const char *s, size_t a, size_t b, ui
                           ((unsigned char)s[b - 1] >= 0x80 && b - a > 2 && s[a - 1] == ' '));
     for (size_t k = 0; k < nm && glued; k++)
         if (is_cjk_mark(*out = reread(st, &MARK_AS[k], s, a, b, bytes, text)))
+            return (int)(nu + k);
+    /* Two Latin-1 letters standing alone as a word, read back as a common Han character: a
+     * one-character Chinese word among English ones (`¥Ñ Richard M.` is `由 Richard M.`).
+     * No European language has a word of two such letters and nothing else. */
+    int alone = (a == 0 || s[a - 1] == ' ') && c >= 0xA4 && c <= 0xFE &&
+                (unsigned char)s[b - 1] >= 0x80;
+    for (size_t k = 0; k < nm && alone; k++)
+        if (!strcmp(MARK_AS[k].wrong, "WINDOWS-1252") &&
+            is_common_han(*out = reread(st, &MARK_AS[k], s, a, b, bytes, text)))
             return (int)(nu + k);
     return -1;
 }

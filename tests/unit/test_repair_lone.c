@@ -20,6 +20,12 @@ static void cjk_marks_read_as_latin1_or_big5(void)
     expect("sensible-pager(1)ㄛ\n", "sensible-pager(1)，\n");
 }
 
+static void one_character_word_read_as_latin1(void)
+{
+    expect("¥Ñ Richard M.\n", "由 Richard M.\n");
+    expect("le Ñá ok\n", "le Ñá ok\n"); /* no common character: left */
+}
+
 static void reported_with_chain(void)
 {
     expect_rule("INSENSITIVE¡A\n", "INSENSITIVE，\n", "big5 read as windows-1252");
@@ -43,4 +49,5 @@ static void clean_left_alone(void)
 }
 
 CHECK_MAIN("repair_lone", CASE(superscripts_read_as_big5), CASE(cjk_marks_read_as_latin1_or_big5),
-           CASE(reported_with_chain), CASE(clean_left_alone))
+           CASE(one_character_word_read_as_latin1), CASE(reported_with_chain),
+           CASE(clean_left_alone))
