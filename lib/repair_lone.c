@@ -32,6 +32,13 @@ static const lone_codec UTF8_AS[] = {
     {"BIG5-HKSCS", "UTF-8", "utf-8 read as big5"},
     {"GB18030", "UTF-8", "utf-8 read as gbk"},
 };
+/* The other double-byte readings a one-character word may have: if one of them is a word
+ * too, the pass cannot choose. */
+static const lone_codec OTHER_AS[] = {
+    {"WINDOWS-1252", "CP949", ""},
+    {"WINDOWS-1252", "CP932", ""},
+    {"WINDOWS-1252", "EUC-JP", ""},
+};
 static const lone_codec MARK_AS[] = {
     {"WINDOWS-1252", "BIG5-HKSCS", "big5 read as windows-1252"},
     {"WINDOWS-1252", "GB18030", "gbk read as windows-1252"},
@@ -138,11 +145,25 @@ static int read_mark(tf__repair_state *st, const char *s, size_t a, size_t b, ui
      * No European language has a word of two such letters and nothing else. */
     int alone = (a == 0 || s[a - 1] == ' ') && c >= 0xA4 && c <= 0xFE &&
                 (unsigned char)s[b - 1] >= 0x80;
-    for (size_t k = 0; k < nm && alone; k++)
-        if (!strcmp(MARK_AS[k].wrong, "WINDOWS-1252") &&
-            is_common_han(*out = reread(st, &MARK_AS[k], s, a, b, bytes, text)))
-            return (int)(nu + k);
-    return -1;
+    int found = -1;
+    for (size_t k = 0; k < nm && alone; k++) {
+        uint32_t cp;
+        if (strcmp(MARK_AS[k].wrong, "WINDOWS-1252") ||
+            !is_common_han(cp = reread(st, &MARK_AS[k], s, a, b, bytes, text)))
+            continue;
+        if (found >= 0)
+            return -1; /* Big5 and GBK both make a word of it: no telling which */
+        found = (int)(nu + k);
+        *out = cp;
+    }
+    for (size_t k = 0; found >= 0 && k < sizeof OTHER_AS / sizeof OTHER_AS[0]; k++) {
+        uint32_t cp = reread(st, &OTHER_AS[k], s, a, b, bytes, text);
+        /* A Korean syllable or a Japanese particle is as good a word (`¿Í` is 와 as well as
+         * 客); a lone katakana is not one (`¥Ñ` is EUC-JP パ as well as Big5 由). */
+        if (is_common_han(cp) || (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x3041 && cp <= 0x3096))
+            return -1;
+    }
+    return found;
 }
 
 int tf__repair_lone(tf__repair_state *st, const char *s, size_t len, tf__edits *ed)

@@ -24,6 +24,7 @@ static void one_character_word_read_as_latin1(void)
 {
     expect("¥Ñ Richard M.\n", "由 Richard M.\n");
     expect("le Ñá ok\n", "le Ñá ok\n"); /* no common character: left */
+    expect("Pierce ¿Í\n", "Pierce ¿Í\n"); /* GBK 客 or EUC-KR 와: no telling */
 }
 
 static void reported_with_chain(void)
