@@ -19,30 +19,29 @@
 #include "model.h"
 #include "repair.h"
 
-#include <string.h>
-
 #define COMMON_HAN 9 /* nats: the unigram cost of a character common enough to stand alone */
 
 typedef struct {
     const char *wrong, *right; /* iconv names: the text was `right` bytes read as `wrong` */
     const char *rule;
+    int latin; /* wrong is a single-byte codec: the mark is Latin-1 letters */
 } lone_codec;
 
 static const lone_codec UTF8_AS[] = {
-    {"BIG5-HKSCS", "UTF-8", "utf-8 read as big5"},
-    {"GB18030", "UTF-8", "utf-8 read as gbk"},
+    {"BIG5-HKSCS", "UTF-8", "utf-8 read as big5", 0},
+    {"GB18030", "UTF-8", "utf-8 read as gbk", 0},
 };
 /* The other double-byte readings a one-character word may have: if one of them is a word
  * too, the pass cannot choose. */
 static const lone_codec OTHER_AS[] = {
-    {"WINDOWS-1252", "CP949", ""},
-    {"WINDOWS-1252", "CP932", ""},
-    {"WINDOWS-1252", "EUC-JP", ""},
+    {"WINDOWS-1252", "CP949", "", 1},
+    {"WINDOWS-1252", "CP932", "", 1},
+    {"WINDOWS-1252", "EUC-JP", "", 1},
 };
 static const lone_codec MARK_AS[] = {
-    {"WINDOWS-1252", "BIG5-HKSCS", "big5 read as windows-1252"},
-    {"WINDOWS-1252", "GB18030", "gbk read as windows-1252"},
-    {"BIG5-HKSCS", "GB18030", "gbk read as big5"},
+    {"WINDOWS-1252", "BIG5-HKSCS", "big5 read as windows-1252", 1},
+    {"WINDOWS-1252", "GB18030", "gbk read as windows-1252", 1},
+    {"BIG5-HKSCS", "GB18030", "gbk read as big5", 0},
 };
 
 static int is_alnum(unsigned char c)
@@ -148,8 +147,7 @@ static int read_mark(tf__repair_state *st, const char *s, size_t a, size_t b, ui
     int found = -1;
     for (size_t k = 0; k < nm && alone; k++) {
         uint32_t cp;
-        if (strcmp(MARK_AS[k].wrong, "WINDOWS-1252") ||
-            !is_common_han(cp = reread(st, &MARK_AS[k], s, a, b, bytes, text)))
+        if (!MARK_AS[k].latin || !is_common_han(cp = reread(st, &MARK_AS[k], s, a, b, bytes, text)))
             continue;
         if (found >= 0)
             return -1; /* Big5 and GBK both make a word of it: no telling which */

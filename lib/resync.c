@@ -63,22 +63,20 @@ static int is_wide_cjk(uint32_t c)
 
 /* ---- finding damage ------------------------------------------------------------------ */
 
-#define GROUP_MAX 3 /* ASCII marks a short misaligned run may leave between CJK */
-
 /* Whether the ASCII marks from s[i] on (after a CJK character) are a group a misaligned run
- * left: at most GROUP_MAX marks, one of them 0x40-0x7E (a trail byte read alone: `奎h建`,
- * `ネットメ[ク`, `任韝@個`; or after a flattened fullwidth pair: `興?h公`), then a CJK
- * character. NFKC'd text has ASCII punctuation between Han everywhere, so
- * a flattened fullwidth pair alone is found by the rare characters around it. */
+ * left: at most TF__RESYNC_GROUP_MAX marks, one of them 0x40-0x7E (a trail byte read alone:
+ * `奎h建`, `ネットメ[ク`, `任韝@個`; or after a flattened fullwidth pair: `興?h公`), then a
+ * CJK character. NFKC'd text has ASCII punctuation between Han everywhere, so a flattened
+ * fullwidth pair alone is found by the rare characters around it. */
 static int is_anomaly(const char *s, size_t len, size_t i)
 {
     int trail = 0, letters = 0;
     size_t e = i;
-    for (; e < len && e - i <= GROUP_MAX && s[e] > 0x20 && s[e] < 0x7F; e++) {
+    for (; e < len && e - i <= TF__RESYNC_GROUP_MAX && s[e] > 0x20 && s[e] < 0x7F; e++) {
         trail |= s[e] >= 0x40;
         letters += ((s[e] | 0x20) >= 'a' && (s[e] | 0x20) <= 'z');
     }
-    if (!trail || e - i > GROUP_MAX || (s[i] == '\\' && e > i + 1) ||
+    if (!trail || e - i > TF__RESYNC_GROUP_MAX || (s[i] == '\\' && e > i + 1) ||
         (letters > 2 && letters == (int)(e - i)))
         return 0; /* nor troff's escapes `\fB`, `\c`, nor words `GNU插件` */
     /* After ideographs, kana or bopomofo (Big5 has them where a run reads its A3 row), and

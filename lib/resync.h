@@ -4,6 +4,10 @@
 
 #include "internal.h"
 
+/* ASCII marks a short misaligned run may leave glued between CJK characters (flattened
+ * fullwidth forms, a trail byte read alone): the suspect scan and the search agree on it. */
+#define TF__RESYNC_GROUP_MAX 3
+
 int tf__resync_segment(tf_ctx *ctx, const char *src, size_t len, tf__buf *out, tf__pos *pos);
 
 /* Looks for damage in the stream's first block of decoded text (once a stream), so that a

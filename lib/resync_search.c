@@ -175,7 +175,6 @@ typedef struct {
     } last[ZONE_MAX + 1];
 } zone;
 
-#define GROUP_MAX 3 /* ASCII characters a short misaligned run may leave between CJK */
 
 static int is_edge(uint32_t c)
 {
@@ -206,13 +205,13 @@ static int is_mark(uint32_t c)
 static int glued(const zone *z, int k)
 {
     int a = k, b = k + 1;
-    while (a > 0 && is_mark(z->cp[a - 1]) && k - a < GROUP_MAX)
+    while (a > 0 && is_mark(z->cp[a - 1]) && k - a < TF__RESYNC_GROUP_MAX)
         a--;
-    while (b < z->n && is_mark(z->cp[b]) && b - k <= GROUP_MAX)
+    while (b < z->n && is_mark(z->cp[b]) && b - k <= TF__RESYNC_GROUP_MAX)
         b++;
     uint32_t l = a > 0 ? z->cp[a - 1] : z->before, r = z->cp[b];
-    if (b - a > GROUP_MAX || !(is_wide(l) || is_edge(l)) || !(is_wide(r) || is_edge(r)) ||
-        (is_edge(l) && is_edge(r)))
+    if (b - a > TF__RESYNC_GROUP_MAX || !(is_wide(l) || is_edge(l)) ||
+        !(is_wide(r) || is_edge(r)) || (is_edge(l) && is_edge(r)))
         return 0;
     return b == k + 1 ? 2 : 1;
 }
@@ -579,7 +578,7 @@ static int line_end(const zone *z, int j)
 }
 
 /* Whether the garbled run [i, j) has an ASCII mark read as a trail byte. */
-static int has_letter(const zone *z, int i, int j)
+static int has_trail_mark(const zone *z, int i, int j)
 {
     for (int k = i; k < j; k++)
         if (z->nb[k] == 1 && z->cp[k] >= 0x40 && z->cp[k] < 0x7F)
@@ -613,7 +612,7 @@ static void consider(const zone *z, int i, int j, const guess *f, const reread *
         sc += BRACKET_BONUS;
     double old = z->pre[j + 1] - z->pre[i];
     double need = NEED_BASE + NEED_PER_CHAR * (j - i) - z->discount;
-    if (has_letter(z, i, j)) { /* `C函数`, `n行` are common in technical Chinese */
+    if (has_trail_mark(z, i, j)) { /* `C函数`, `n行` are common in technical Chinese */
         if (f->margin >= SURE_MARGIN && !tf__is_han(f->cp) && !tf__is_kana(f->cp) &&
             z->cp[i] >= 0x80)
             return; /* `是C程式`: not `。` + 是's trail and C (`興?h公` starts at a symbol) */
