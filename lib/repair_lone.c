@@ -110,13 +110,22 @@ static size_t mark_end(const char *s, size_t len, size_t i)
         if (d >= 0xA1 && d <= 0xFF)
             return f;
     }
-    return e;
+    /* Otherwise only a CJK character can be a mark (`簡`, `ㄛ`): not an accented letter of a
+     * word (`café`), a curly quote or a dash, which no rule reads. */
+    return c >= 0x2E80 ? e : i;
 }
 
 /* A common Han character (at most COMMON_HAN nats), for a one-character word. */
 static int is_common_han(uint32_t cp)
 {
     return cp >= 0x4E00 && cp <= 0x9FFF && tf__model_han_cost[cp - 0x4E00] <= COMMON_HAN * 8;
+}
+
+/* Whether a mark starting with c can be the wrong codec's reading of a punctuation mark: a
+ * Latin-1 letter for windows-1252, a bopomofo letter (Big5's A3 row) for Big5. */
+static int fits(const lone_codec *k, uint32_t c)
+{
+    return k->latin ? c >= 0xA1 && c <= 0xFE : c >= 0x3105 && c <= 0x312F;
 }
 
 /* Reads the mark s[a..b) with each codec pair in turn; the first that makes a mark of its
@@ -137,7 +146,8 @@ static int read_mark(tf__repair_state *st, const char *s, size_t a, size_t b, ui
     int glued = a > 0 && ((unsigned char)s[a - 1] > ' ' ||
                           ((unsigned char)s[b - 1] >= 0x80 && b - a > 2 && s[a - 1] == ' '));
     for (size_t k = 0; k < nm && glued; k++)
-        if (is_cjk_mark(*out = reread(st, &MARK_AS[k], s, a, b, bytes, text)))
+        if (fits(&MARK_AS[k], c) &&
+            is_cjk_mark(*out = reread(st, &MARK_AS[k], s, a, b, bytes, text)))
             return (int)(nu + k);
     /* Two Latin-1 letters standing alone as a word, read back as a common Han character: a
      * one-character Chinese word among English ones (`¥Ñ Richard M.` is `由 Richard M.`).
@@ -164,8 +174,28 @@ static int read_mark(tf__repair_state *st, const char *s, size_t a, size_t b, ui
     return found;
 }
 
+/* Whether the line has the shape at all: at most 8 marks, each closing a word. Most lines
+ * that reach this pass are clean CJK text, which two non-ASCII characters in a row rule out
+ * before any conversion is tried. */
+static int lone_shape(const char *s, size_t len)
+{
+    int n = 0;
+    for (size_t i = tf__skip_ascii((const unsigned char *)s, len, 0); i < len;
+         i = tf__skip_ascii((const unsigned char *)s, len, i)) {
+        if (i + 3 < len && (unsigned char)s[i] >= 0xE0 && (unsigned char)s[i + 3] >= 0x80)
+            return 0; /* two CJK characters in a row: most lines end here */
+        size_t e = mark_end(s, len, i);
+        if (e == i || ++n > 8 || !word_end(s, len, e))
+            return 0;
+        i = e;
+    }
+    return n > 0;
+}
+
 int tf__repair_lone(tf__repair_state *st, const char *s, size_t len, tf__edits *ed)
 {
+    if (!lone_shape(s, len))
+        return 0;
     size_t start[8], end[8];
     uint32_t cp[8];
     int codec = -1, n = 0, rc = 0;

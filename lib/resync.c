@@ -123,20 +123,6 @@ static int other_char(const char *s, size_t len, size_t i, uint32_t c)
     return ODD_CHAR / 2;
 }
 
-/* The first non-ASCII byte from i on (or len), eight bytes at a time: most of most text. */
-static size_t skip_ascii(const unsigned char *u, size_t len, size_t i)
-{
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, u + i, 8);
-        if (w & 0x8080808080808080ull)
-            break;
-    }
-    while (i < len && u[i] < 0x80)
-        i++;
-    return i;
-}
-
 #define HAN_N 0x5200u /* U+4E00..U+9FFF, the model's Han table */
 
 /* The index in the Han table of the character at u[i] (valid UTF-8), or HAN_N or more when it
@@ -189,7 +175,7 @@ static size_t next_suspect(const char *s, size_t len, size_t from, int *cjk, con
             if (after_cjk && is_anomaly(s, len, i))
                 return i;
             acc = after_cjk = 0;
-            i = skip_ascii(u, len, i + 1);
+            i = tf__skip_ascii(u, len, i + 1);
             continue;
         }
         uint32_t k = han_index(u, len, i);
@@ -275,6 +261,16 @@ static void remember(tf_ctx *ctx, const char *s, size_t len)
     tf__buf_append(r, s, len);
 }
 
+/* Whether s has kana: Japanese, where a Shift_JIS trail byte reads as ASCII too. */
+static int line_has_kana(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++)
+        if ((unsigned char)s[i] == 0xE3 && (unsigned char)s[i + 1] >= 0x81 &&
+            (unsigned char)s[i + 1] <= 0x83)
+            return 1;
+    return 0;
+}
+
 /* Whether a suspect place is worth a search. A rare Han character the document has used before
  * (it is in the recent text) is its vocabulary, not damage. A lone letter in Simplified text
  * is an abbreviation (`C函数`): GB2312 has no trail byte that reads as ASCII. */
@@ -282,7 +278,7 @@ static int worth_search(const tf_ctx *ctx, const char *s, size_t len, size_t a, 
 {
     if ((unsigned char)s[a] < 0x80) {
         if (*script < 0) /* once a segment: many letters may be glued to its CJK */
-            *script = tf__resync_script(s, len);
+            *script = tf__resync_script(s, len) == 2 ? 2 : line_has_kana(s, len) ? 3 : 1;
         return *script != 1;
     }
     size_t n = next_char(s, len, a) - a;

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Decodes one code point at s[0..len). Returns the sequence length (1-4) and sets *cp.
  * An invalid or truncated sequence returns 1 and sets *cp to TF__BADCP, so callers can
@@ -36,6 +37,20 @@ size_t tf__utf8_valid_prefix(const unsigned char *s, size_t len);
 size_t tf__utf8_incomplete_tail(const unsigned char *s, size_t len);
 
 /* The code point at s[i] (i < len). */
+/* The first non-ASCII byte of u[i..len) (or len), eight bytes at a time: most of most text. */
+static inline size_t tf__skip_ascii(const unsigned char *u, size_t len, size_t i)
+{
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+    }
+    while (i < len && u[i] < 0x80)
+        i++;
+    return i;
+}
+
 static inline uint32_t tf__utf8_at(const char *s, size_t len, size_t i)
 {
     uint32_t c;
