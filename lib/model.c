@@ -50,7 +50,6 @@ extern const int tf__model_nletters;
 extern const uint8_t tf__model_letter_pair[];
 extern const int16_t tf__model_ascii_pair[128 * 128];
 extern const uint8_t tf__model_han_cost[0x5200];
-extern const uint16_t tf__model_han_rank[0x5200];
 extern const uint32_t tf__model_han_nranks;
 extern const uint8_t tf__model_han_after[];
 extern const uint32_t tf__model_han_first[];

@@ -27,6 +27,11 @@ double tf__model_bigram(uint32_t prev, uint32_t cp);
  * (the resync stage's look for rare characters on clean text). */
 extern const uint8_t tf__model_han_cost[0x5200];
 
+/* Frequency rank of each Han character U+4E00..U+9FFF (through the T->S map) in bits 0-13,
+ * bit 15 set for Simplified-only characters and bit 14 for Traditional-only ones: what
+ * tf__model_han_script answers with a search, in one read (the resync stage's hot loops). */
+extern const uint16_t tf__model_han_rank[0x5200];
+
 /* The Simplified form of a Traditional Han character (from OpenCC's TSCharacters), or cp
  * itself when it has none. */
 uint32_t tf__model_t2s(uint32_t cp);

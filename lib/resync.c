@@ -39,8 +39,6 @@ static const int DAMAGED_BAR[2] = {8 * 8, 3 * 8};
 #define PRIME_SEARCHES 24 /* in the first block: enough for a page, cheap on any input */
 #define ODD_CHAR (8 * 8) /* a non-Han character no CJK text has between Han (Greek, PUA...) */
 
-/* The state the stage keeps with the context: nothing since the codec tables are generated
- * (iconv handles were kept here). context.c still frees it. */
 /* ---- small helpers ------------------------------------------------------------------- */
 
 static size_t next_char(const char *s, size_t len, size_t i)
@@ -261,16 +259,6 @@ static void remember(tf_ctx *ctx, const char *s, size_t len)
     tf__buf_append(r, s, len);
 }
 
-/* Whether s has kana: Japanese, where a Shift_JIS trail byte reads as ASCII too. */
-static int line_has_kana(const char *s, size_t len)
-{
-    for (size_t i = 0; i + 1 < len; i++)
-        if ((unsigned char)s[i] == 0xE3 && (unsigned char)s[i + 1] >= 0x81 &&
-            (unsigned char)s[i + 1] <= 0x83)
-            return 1;
-    return 0;
-}
-
 /* Whether a suspect place is worth a search. A rare Han character the document has used before
  * (it is in the recent text) is its vocabulary, not damage. A lone letter in Simplified text
  * is an abbreviation (`C函数`): GB2312 has no trail byte that reads as ASCII. */
@@ -278,7 +266,7 @@ static int worth_search(const tf_ctx *ctx, const char *s, size_t len, size_t a, 
 {
     if ((unsigned char)s[a] < 0x80) {
         if (*script < 0) /* once a segment: many letters may be glued to its CJK */
-            *script = tf__resync_script(s, len) == 2 ? 2 : line_has_kana(s, len) ? 3 : 1;
+            *script = tf__resync_script(s, len) == 2 ? 2 : tf__resync_japanese(s, len) ? 3 : 1;
         return *script != 1;
     }
     size_t n = next_char(s, len, a) - a;

@@ -32,6 +32,10 @@ int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_
  * or since. Both the search's need and the suspect scan's bar drop then. */
 int tf__resync_damaged(const tf_ctx *ctx);
 
+/* Whether s[0..len) is Japanese: two kana in a row somewhere (a misaligned GBK or Big5 run
+ * makes a lone kana now and then, hardly ever two in a row). */
+int tf__resync_japanese(const char *s, size_t len);
+
 /* 1 when s[0..len) has more Simplified-only than Traditional-only Han, 2 for the reverse,
  * 0 otherwise. */
 int tf__resync_script(const char *s, size_t len);

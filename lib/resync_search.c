@@ -54,9 +54,6 @@ extern const uint16_t tf__codec_gbk_cells[], tf__codec_gbk_singles[], tf__codec_
     tf__codec_big5_singles[], tf__codec_sjis_cells[], tf__codec_sjis_singles[];
 extern const uint32_t tf__codec_gbk_flat[], tf__codec_big5_flat[], tf__codec_sjis_flat[];
 extern const uint32_t tf__codec_gbk_nflat, tf__codec_big5_nflat, tf__codec_sjis_nflat;
-/* model_han.c: Han frequency ranks, bit 15 set for Simplified-only characters, bit 14 for
- * Traditional-only ones (what tf__model_han_script answers by a search). */
-extern const uint16_t tf__model_han_rank[0x5200];
 
 typedef struct {
     const char *rule; /* the report's rule */
@@ -786,9 +783,7 @@ static void runs_from(tf_ctx *ctx, zone *z, int i, best_run *best)
     }
 }
 
-/* Whether s is Japanese: two kana in a row somewhere. A misaligned GBK or Big5 run makes a
- * kana now and then (a trail byte A4 or A5 read as a lead), hardly ever two in a row. */
-static int has_kana(const char *s, size_t len)
+int tf__resync_japanese(const char *s, size_t len)
 {
     /* Hiragana and katakana are U+3040-U+30FF: E3 81 80 .. E3 83 BF in UTF-8. */
     for (size_t i = 0; i + 5 < len; i++)
@@ -825,7 +820,7 @@ int tf__resync_search(tf_ctx *ctx, const char *s, size_t len, size_t from, size_
         return -1;
     }
     int at_k = make_zone(z, s, len, at);
-    int kana = has_kana(s, len), script = kana ? 0 : tf__resync_script(s, len);
+    int kana = tf__resync_japanese(s, len), script = kana ? 0 : tf__resync_script(s, len);
     int simplified = script == 1;
     z->script = script;
     best->gain = best->floor = 0;

@@ -9,8 +9,6 @@
 
 #include <string.h>
 
-extern const uint16_t tf__model_han_rank[0x5200];
-
 static char *resync(const char *s, tf_ctx **keep)
 {
     tf_ctx *ctx = tf_ctx_create();
